@@ -1,0 +1,304 @@
+//! The keys the model reads, with Kafka's types, defaults and validators (ConfigDef).
+//! Kafka parses INT/LONG with Integer/Long.parseInt on the trimmed string: no units, no
+//! separators; "1GB" or 99999999999 for an INT is rejected at broker start, so we reject it too.
+
+use std::path::{Path, PathBuf};
+
+use super::{BrokerConfig, ConfigError, Mode, Setting, Settings};
+
+pub const MIB: u64 = 1024 * 1024;
+pub const KAFKA_DEFAULT_LOG_DIR: &str = "/tmp/kafka-logs";
+
+fn bad(s: &Setting, key: &str, expected: String) -> ConfigError {
+    ConfigError::BadValue {
+        origin: s.origin.clone(),
+        key: key.to_string(),
+        value: s.value.clone(),
+        expected,
+    }
+}
+
+/// An INT key (Java int) with an inclusive minimum, or its default when absent.
+fn int(settings: &Settings, key: &str, default: i64, min: i64) -> Result<u64, ConfigError> {
+    int_opt(settings, key, min).map(|v| v.unwrap_or(default) as u64)
+}
+
+fn int_opt(settings: &Settings, key: &str, min: i64) -> Result<Option<i64>, ConfigError> {
+    let Some(s) = settings.get(key) else {
+        return Ok(None);
+    };
+    let v: i32 = s.value.trim().parse().map_err(|_| {
+        bad(
+            s,
+            key,
+            format!("expected a whole number (Kafka type INT: -2147483648..2147483647, no units), at least {min}"),
+        )
+    })?;
+    if i64::from(v) < min {
+        return Err(bad(
+            s,
+            key,
+            format!("must be at least {min} (Kafka's validator)"),
+        ));
+    }
+    Ok(Some(i64::from(v)))
+}
+
+fn long_opt(settings: &Settings, key: &str) -> Result<Option<i64>, ConfigError> {
+    let Some(s) = settings.get(key) else {
+        return Ok(None);
+    };
+    s.value.trim().parse::<i64>().map(Some).map_err(|_| {
+        bad(
+            s,
+            key,
+            "expected a whole number (Kafka type LONG, no units)".into(),
+        )
+    })
+}
+
+fn boolean(settings: &Settings, key: &str, default: bool) -> Result<bool, ConfigError> {
+    let Some(s) = settings.get(key) else {
+        return Ok(default);
+    };
+    match s.value.trim().to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(bad(s, key, "expected true or false".into())),
+    }
+}
+
+/// Kafka resolves relative log dirs against the broker's working directory; we can only use ours.
+fn absolute(p: &str) -> PathBuf {
+    let path = Path::new(p);
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    }
+}
+
+fn log_dirs(settings: &Settings) -> Result<Vec<PathBuf>, ConfigError> {
+    // log.dirs wins over log.dir (KafkaConfig.logDirs); both are comma-separated lists.
+    let (key, setting) = match (settings.get("log.dirs"), settings.get("log.dir")) {
+        (Some(s), _) => ("log.dirs", s.clone()),
+        (None, Some(s)) => ("log.dir", s.clone()),
+        (None, None) => {
+            return Ok(vec![PathBuf::from(KAFKA_DEFAULT_LOG_DIR)]);
+        }
+    };
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for part in setting
+        .value
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let p = absolute(part);
+        if !dirs.contains(&p) {
+            dirs.push(p);
+        }
+    }
+    if dirs.is_empty() {
+        return Err(bad(
+            &setting,
+            key,
+            "expected a comma-separated list of directories; it is empty".into(),
+        ));
+    }
+    Ok(dirs)
+}
+
+pub(super) fn build(
+    path: Option<PathBuf>,
+    settings: Settings,
+) -> Result<BrokerConfig, ConfigError> {
+    let log_dirs = log_dirs(&settings)?;
+
+    let process_roles: Vec<String> = match settings.get("process.roles") {
+        Some(s) => {
+            let roles: Vec<String> = s
+                .value
+                .split(',')
+                .map(|r| r.trim().to_ascii_lowercase())
+                .filter(|r| !r.is_empty())
+                .collect();
+            if let Some(r) = roles.iter().find(|r| *r != "broker" && *r != "controller") {
+                return Err(bad(
+                    s,
+                    "process.roles",
+                    format!("unknown role {r:?}; expected broker, controller or both"),
+                ));
+            }
+            roles
+        }
+        None => Vec::new(),
+    };
+    let mode = if !process_roles.is_empty() {
+        Mode::Kraft
+    } else if settings
+        .get("zookeeper.connect")
+        .is_some_and(|s| !s.value.trim().is_empty())
+    {
+        Mode::Zookeeper
+    } else {
+        Mode::Unknown
+    };
+    let metadata_log_dir = match settings.get("metadata.log.dir") {
+        Some(s) if !s.value.trim().is_empty() => Some(absolute(s.value.trim())),
+        _ if mode == Mode::Kraft => log_dirs.first().cloned(),
+        _ => None,
+    };
+
+    let log_retention_ms = match long_opt(&settings, "log.retention.ms")? {
+        Some(ms) => Some(ms),
+        None => match int_opt(&settings, "log.retention.minutes", i64::from(i32::MIN))? {
+            Some(m) => Some(m * 60_000),
+            None => Some(
+                int_opt(&settings, "log.retention.hours", i64::from(i32::MIN))?.unwrap_or(168)
+                    * 3_600_000,
+            ),
+        },
+    }
+    .filter(|ms| *ms >= 0)
+    .map(|ms| ms as u64);
+
+    let num_recovery_threads_per_data_dir =
+        int_opt(&settings, "num.recovery.threads.per.data.dir", 1)?.map(|v| v as u32);
+    let node_id = match int_opt(&settings, "node.id", -1)? {
+        Some(v) => Some(v as i32),
+        None => int_opt(&settings, "broker.id", -1)?.map(|v| v as i32),
+    }
+    .filter(|v| *v >= 0);
+
+    Ok(BrokerConfig {
+        log_segment_bytes: int(&settings, "log.segment.bytes", 1 << 30, 14)?,
+        log_index_size_max_bytes: int(&settings, "log.index.size.max.bytes", 10 * MIB as i64, 4)?,
+        log_index_interval_bytes: int(&settings, "log.index.interval.bytes", 4096, 0)?,
+        num_recovery_threads_per_data_dir,
+        log_retention_bytes: long_opt(&settings, "log.retention.bytes")?
+            .filter(|b| *b >= 0)
+            .map(|b| b as u64),
+        log_retention_ms,
+        offsets_topic_segment_bytes: int(
+            &settings,
+            "offsets.topic.segment.bytes",
+            100 * MIB as i64,
+            1,
+        )?,
+        transaction_state_log_segment_bytes: int(
+            &settings,
+            "transaction.state.log.segment.bytes",
+            100 * MIB as i64,
+            1,
+        )?,
+        metadata_log_segment_bytes: int(&settings, "metadata.log.segment.bytes", 1 << 30, 12)?,
+        remote_log_storage_enable: boolean(&settings, "remote.log.storage.system.enable", false)?,
+        node_id,
+        path,
+        settings,
+        log_dirs,
+        mode,
+        process_roles,
+        metadata_log_dir,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::properties::parse;
+
+    fn cfg(text: &str) -> Result<BrokerConfig, ConfigError> {
+        let s = parse(text.as_bytes(), Path::new("server.properties")).unwrap();
+        build(Some("server.properties".into()), s)
+    }
+
+    #[test]
+    fn kafka_defaults_when_absent() {
+        let c = cfg("").unwrap();
+        assert_eq!(c.log_dirs, vec![PathBuf::from("/tmp/kafka-logs")]);
+        assert_eq!(c.log_segment_bytes, 1_073_741_824);
+        assert_eq!(c.log_index_size_max_bytes, 10_485_760);
+        assert_eq!(c.log_index_interval_bytes, 4096);
+        assert_eq!(c.num_recovery_threads_per_data_dir, None);
+        assert_eq!(c.offsets_topic_segment_bytes, 104_857_600);
+        assert_eq!(c.transaction_state_log_segment_bytes, 104_857_600);
+        assert_eq!(c.metadata_log_segment_bytes, 1_073_741_824);
+        assert_eq!(c.log_retention_ms, Some(168 * 3_600_000));
+        assert_eq!(c.log_retention_bytes, None);
+        assert_eq!(c.mode, Mode::Unknown);
+    }
+
+    #[test]
+    fn log_dirs_wins_over_log_dir_and_dedups() {
+        let c = cfg("log.dir=/x\nlog.dirs=/a, /b ,/a\n").unwrap();
+        assert_eq!(c.log_dirs, vec![PathBuf::from("/a"), PathBuf::from("/b")]);
+        let c = cfg("log.dir=/x\n").unwrap();
+        assert_eq!(c.log_dirs, vec![PathBuf::from("/x")]);
+    }
+
+    #[test]
+    fn kraft_metadata_dir_defaults_to_first_log_dir() {
+        let c = cfg("process.roles=broker,controller\nlog.dirs=/a,/b\n").unwrap();
+        assert_eq!(c.mode, Mode::Kraft);
+        assert_eq!(c.metadata_log_dir, Some(PathBuf::from("/a")));
+        let c = cfg("process.roles=broker\nlog.dirs=/a\nmetadata.log.dir=/m\n").unwrap();
+        assert_eq!(c.metadata_log_dir, Some(PathBuf::from("/m")));
+        let c = cfg("zookeeper.connect=zk:2181\n").unwrap();
+        assert_eq!(c.mode, Mode::Zookeeper);
+        assert_eq!(c.metadata_log_dir, None);
+    }
+
+    #[test]
+    fn retention_precedence_ms_minutes_hours() {
+        assert_eq!(
+            cfg("log.retention.hours=1\nlog.retention.minutes=2\n")
+                .unwrap()
+                .log_retention_ms,
+            Some(120_000)
+        );
+        assert_eq!(
+            cfg("log.retention.minutes=2\nlog.retention.ms=5\n")
+                .unwrap()
+                .log_retention_ms,
+            Some(5)
+        );
+        assert_eq!(cfg("log.retention.ms=-1\n").unwrap().log_retention_ms, None);
+    }
+
+    #[test]
+    fn bad_values_name_file_line_key_and_value() {
+        for (text, key) in [
+            ("a=1\nlog.segment.bytes=1GB\n", "log.segment.bytes"),
+            ("a=1\nlog.segment.bytes=99999999999\n", "log.segment.bytes"),
+            (
+                "a=1\nlog.index.size.max.bytes=-5\n",
+                "log.index.size.max.bytes",
+            ),
+            (
+                "a=1\nnum.recovery.threads.per.data.dir=0\n",
+                "num.recovery.threads.per.data.dir",
+            ),
+            ("a=1\nlog.dirs= , \n", "log.dirs"),
+            ("a=1\nprocess.roles=broker,zk\n", "process.roles"),
+        ] {
+            let e = cfg(text).unwrap_err();
+            let msg = e.to_string();
+            assert!(msg.starts_with("server.properties:2: "), "{msg}");
+            assert!(msg.contains(key), "{msg}");
+        }
+    }
+
+    #[test]
+    fn whitespace_around_numbers_is_accepted_like_kafka() {
+        assert_eq!(
+            cfg("log.segment.bytes = 268435456 \n")
+                .unwrap()
+                .log_segment_bytes,
+            268_435_456
+        );
+    }
+}

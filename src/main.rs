@@ -1,0 +1,3 @@
+fn main() {
+    println!("kafka-preflight: under construction");
+}

@@ -1,0 +1,43 @@
+//! Something the scan or the model found that the operator should know about. Collected, never fatal.
+
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    /// The broker will refuse to start, or the tool could not read something it needs.
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    pub severity: Severity,
+    #[serde(serialize_with = "lossy_path")]
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(severity: Severity, path: impl AsRef<Path>, message: impl Into<String>) -> Self {
+        Problem {
+            severity,
+            path: path.as_ref().to_path_buf(),
+            message: message.into(),
+        }
+    }
+    pub fn error(path: impl AsRef<Path>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, path, message)
+    }
+    pub fn warning(path: impl AsRef<Path>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, path, message)
+    }
+    pub fn info(path: impl AsRef<Path>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Info, path, message)
+    }
+}
+
+pub fn lossy_path<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&p.to_string_lossy())
+}

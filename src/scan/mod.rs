@@ -1,0 +1,404 @@
+//! log dirs -> [`Inventory`]. Each log dir is listed once; partition dirs are then read in
+//! parallel. Strictly read-only: files are only opened for reading, nothing is created, renamed,
+//! locked or deleted.
+
+pub mod checkpoint;
+pub mod inventory;
+pub mod marker;
+pub mod names;
+mod partition;
+
+use std::fs;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+pub use inventory::*;
+pub use partition::IrregularThreshold;
+
+use crate::config::BrokerConfig;
+use crate::problem::Problem;
+use marker::CleanShutdown;
+use names::{classify_dir, DirKind, DirName};
+use partition::{scan_partition, PartitionTask};
+
+pub const RECOVERY_POINT_FILE: &str = "recovery-point-offset-checkpoint";
+pub const META_PROPERTIES_FILE: &str = "meta.properties";
+
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub page_size: u64,
+    /// Smallest index preallocation size (log.index.size.max.bytes and any per-topic
+    /// segment.index.bytes) the model will compare against; see [`IrregularThreshold`].
+    pub smallest_index_max_bytes: u64,
+    pub threads: Option<usize>,
+}
+
+impl ScanOptions {
+    pub fn for_config(config: &BrokerConfig) -> Self {
+        ScanOptions {
+            page_size: page_size(),
+            smallest_index_max_bytes: config.log_index_size_max_bytes.min(10 * 1024 * 1024),
+            threads: None,
+        }
+    }
+
+    fn threshold(&self) -> IrregularThreshold {
+        let m = self.smallest_index_max_bytes.max(12);
+        IrregularThreshold {
+            offset_index: m / 8 * 8,
+            time_index: m / 12 * 12,
+        }
+    }
+}
+
+pub fn page_size() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if n > 0 {
+        n as u64
+    } else {
+        4096
+    }
+}
+
+fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    // Checkpoints hold a line per partition; 256 MiB is far beyond any real one.
+    fs::File::open(path)?
+        .take(256 << 20)
+        .read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+struct DirPlan {
+    dir: LogDir,
+    tasks: Vec<PartitionTask>,
+}
+
+fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
+    let mut dir = LogDir {
+        path: path.to_path_buf(),
+        role,
+        readable: false,
+        clean_shutdown: None,
+        recovery_checkpoint: CheckpointState::Missing,
+        meta: None,
+        partitions: Vec::new(),
+        remote_index_cache: None,
+        problems: Vec::new(),
+    };
+    let mut tasks = Vec::new();
+    match fs::metadata(path) {
+        Ok(m) if !m.is_dir() => {
+            dir.problems.push(Problem::error(
+                path,
+                "log dir is not a directory: Kafka marks it offline",
+            ));
+            return DirPlan { dir, tasks };
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            dir.problems.push(Problem::warning(
+                path,
+                "log dir does not exist: Kafka creates it empty at start (nothing to load)",
+            ));
+            return DirPlan { dir, tasks };
+        }
+        Err(e) => {
+            dir.problems
+                .push(Problem::error(path, format!("cannot access log dir: {e}")));
+            return DirPlan { dir, tasks };
+        }
+        Ok(_) => {}
+    }
+    let entries = match fs::read_dir(path) {
+        Ok(rd) => rd,
+        Err(e) => {
+            dir.problems.push(Problem::error(
+                path,
+                format!("cannot list log dir: {e}; run as the broker's user or root"),
+            ));
+            return DirPlan { dir, tasks };
+        }
+    };
+    dir.readable = true;
+    let mut has_checkpoint = false;
+    let mut subdirs: Vec<(String, PathBuf)> = Vec::new();
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                dir.problems
+                    .push(Problem::warning(path, format!("listing interrupted: {e}")));
+                break;
+            }
+        };
+        let epath = entry.path();
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            dir.problems.push(Problem::warning(
+                &epath,
+                "name is not UTF-8: Kafka reads it with replacement characters; not counted",
+            ));
+            continue;
+        };
+        let ft = match entry.file_type() {
+            Ok(ft) => ft,
+            Err(e) => {
+                dir.problems
+                    .push(Problem::warning(&epath, format!("cannot stat: {e}")));
+                continue;
+            }
+        };
+        // Kafka's File.isDirectory follows symlinks.
+        let is_dir = if ft.is_symlink() {
+            match fs::metadata(&epath) {
+                Ok(m) => m.is_dir(),
+                Err(e) => {
+                    dir.problems.push(Problem::warning(
+                        &epath,
+                        format!("broken or looping symlink: {e}"),
+                    ));
+                    continue;
+                }
+            }
+        } else {
+            ft.is_dir()
+        };
+        if is_dir {
+            subdirs.push((name, epath));
+            continue;
+        }
+        match name.as_str() {
+            marker::CLEAN_SHUTDOWN_FILE if role == LogDirRole::Data => match read_small(&epath) {
+                Ok(b) => {
+                    let m = marker::parse_marker(&b);
+                    if m == CleanShutdown::Unrecognised {
+                        dir.problems.push(Problem::warning(
+                            &epath,
+                            "clean-shutdown marker has unexpected content; its presence still means clean",
+                        ));
+                    }
+                    dir.clean_shutdown = Some(m);
+                }
+                Err(e) => {
+                    dir.clean_shutdown = Some(CleanShutdown::Unrecognised);
+                    dir.problems.push(Problem::warning(&epath, format!("cannot read marker: {e}")));
+                }
+            },
+            RECOVERY_POINT_FILE if role == LogDirRole::Data => has_checkpoint = true,
+            META_PROPERTIES_FILE => match read_small(&epath).map_err(|e| e.to_string()).and_then(|b| marker::parse_meta(&b)) {
+                Ok(m) => dir.meta = Some(m),
+                Err(e) => dir.problems.push(Problem::error(
+                    &epath,
+                    format!("meta.properties is unreadable or invalid ({e}): Kafka refuses to start with it"),
+                )),
+            },
+            _ => {}
+        }
+    }
+
+    let recovery_points = if role == LogDirRole::Data && has_checkpoint {
+        let cp = path.join(RECOVERY_POINT_FILE);
+        match read_small(&cp).map_err(|e| e.to_string()).and_then(|b| {
+            checkpoint::parse(&String::from_utf8_lossy(&b)).map_err(|e| e.to_string())
+        }) {
+            Ok(points) => {
+                dir.recovery_checkpoint = CheckpointState::Ok;
+                points
+            }
+            Err(e) => {
+                dir.recovery_checkpoint = CheckpointState::Corrupt;
+                dir.problems.push(Problem::error(
+                    &cp,
+                    format!("corrupt recovery checkpoint ({e}): Kafka 0.9+ recovers every segment of every partition in this dir; 0.8 fails to start"),
+                ));
+                Default::default()
+            }
+        }
+    } else {
+        if role == LogDirRole::Data && !subdirs.is_empty() {
+            dir.problems.push(Problem::warning(
+                path,
+                "no recovery-point-offset-checkpoint: an unclean start recovers every segment in this dir",
+            ));
+        }
+        Default::default()
+    };
+
+    for (name, epath) in subdirs {
+        match classify_dir(&name) {
+            DirName::Log {
+                kind: DirKind::Metadata,
+                topic,
+                partition,
+            } => {
+                if metadata_here && partition == 0 {
+                    tasks.push(PartitionTask {
+                        dir: name,
+                        topic,
+                        partition,
+                        kind: DirKind::Metadata,
+                        recovery_point: None,
+                    });
+                } else {
+                    dir.problems.push(Problem::info(
+                        &epath,
+                        "KRaft metadata log outside metadata.log.dir: ignored by Kafka",
+                    ));
+                }
+            }
+            _ if role == LogDirRole::MetadataOnly => {}
+            DirName::Log {
+                kind,
+                topic,
+                partition,
+            } => {
+                let recovery_point = recovery_points.get(&(topic.clone(), partition)).copied();
+                tasks.push(PartitionTask {
+                    dir: name,
+                    topic,
+                    partition,
+                    kind,
+                    recovery_point,
+                });
+            }
+            DirName::RemoteIndexCache => {
+                dir.remote_index_cache = Some(scan_remote_cache(&epath, &mut dir.problems));
+            }
+            DirName::Invalid => dir.problems.push(Problem::error(
+                &epath,
+                format!("{name:?} is not a topic-partition directory: Kafka throws at start-up and this log dir fails"),
+            )),
+        }
+    }
+    DirPlan { dir, tasks }
+}
+
+/// remote-log-index-cache is a nested tree of cached remote indexes: a recursive walk fits.
+fn scan_remote_cache(path: &Path, problems: &mut Vec<Problem>) -> RemoteIndexCache {
+    let page = page_size();
+    let mut c = RemoteIndexCache::default();
+    for entry in walkdir::WalkDir::new(path).max_depth(4) {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                problems.push(Problem::warning(path, format!("remote index cache: {e}")));
+                continue;
+            }
+        };
+        let name = entry.file_name().to_string_lossy();
+        if name.ends_with(".index") || name.ends_with(".timeindex") {
+            let len = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            c.index_files += 1;
+            c.index_map_bytes += page_round(len, page);
+            c.index_maps += u64::from(len > 0);
+        } else if name.ends_with(".txnindex") {
+            c.txn_index_files += 1;
+        }
+    }
+    c
+}
+
+/// Scans every log dir of `config` (and metadata.log.dir when it is separate).
+pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
+    let mut problems = Vec::new();
+    let mut dirs: Vec<(PathBuf, LogDirRole)> = config
+        .log_dirs
+        .iter()
+        .map(|d| (d.clone(), LogDirRole::Data))
+        .collect();
+    if let Some(m) = &config.metadata_log_dir {
+        if !config.log_dirs.contains(m) {
+            dirs.push((m.clone(), LogDirRole::MetadataOnly));
+        }
+    }
+    let metadata_dir = config.metadata_log_dir.as_deref();
+    let plans: Vec<DirPlan> = dirs
+        .par_iter()
+        .map(|(path, role)| plan_dir(path, *role, Some(path.as_path()) == metadata_dir))
+        .collect();
+
+    let page = opts.page_size;
+    let threshold = opts.threshold();
+    let run = || {
+        let jobs: Vec<(usize, &Path, &PartitionTask)> = plans
+            .iter()
+            .enumerate()
+            .flat_map(|(i, plan)| {
+                plan.tasks
+                    .iter()
+                    .map(move |t| (i, plan.dir.path.as_path(), t))
+            })
+            .collect();
+        jobs.into_par_iter()
+            .map(|(i, dir, t)| {
+                let mut probs = Vec::new();
+                let task = PartitionTask {
+                    dir: t.dir.clone(),
+                    topic: t.topic.clone(),
+                    partition: t.partition,
+                    kind: t.kind,
+                    recovery_point: t.recovery_point,
+                };
+                let p = scan_partition(&dir.join(&t.dir), task, page, threshold, &mut probs);
+                (i, p, probs)
+            })
+            .collect::<Vec<_>>()
+    };
+    let results = match opts.threads {
+        Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+            Ok(pool) => pool.install(run),
+            Err(e) => {
+                problems.push(Problem::warning(
+                    "",
+                    format!("thread pool: {e}; using the default"),
+                ));
+                run()
+            }
+        },
+        None => run(),
+    };
+
+    let mut log_dirs: Vec<LogDir> = plans.into_iter().map(|p| p.dir).collect();
+    for (i, p, probs) in results {
+        log_dirs[i].problems.extend(probs);
+        if let Some(p) = p {
+            log_dirs[i].partitions.push(p);
+        }
+    }
+    for d in &mut log_dirs {
+        d.partitions.sort_by(|a, b| a.dir.cmp(&b.dir));
+    }
+    check_cluster_ids(&log_dirs, &mut problems);
+    Inventory {
+        log_dirs,
+        page_size: page,
+        problems,
+        incomplete: false,
+    }
+}
+
+/// Kafka refuses to start when log dirs disagree on cluster.id (or on the broker/node id).
+fn check_cluster_ids(dirs: &[LogDir], problems: &mut Vec<Problem>) {
+    let mut ids = dirs.iter().filter_map(|d| {
+        d.meta
+            .as_ref()
+            .and_then(|m| m.cluster_id.as_deref())
+            .map(|c| (d, c))
+    });
+    if let Some((first_dir, first)) = ids.next() {
+        for (d, c) in ids {
+            if c != first {
+                problems.push(Problem::error(
+                    d.path.join(META_PROPERTIES_FILE),
+                    format!(
+                        "cluster.id {c:?} differs from {first:?} in {}: Kafka refuses to start",
+                        first_dir.path.display()
+                    ),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Reads one partition directory: one listing, a stat only for files whose size the model needs
+//! (.log, .index, .timeindex), then folds regular segments into sums.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::ErrorKind;
+use std::path::Path;
+
+use super::inventory::{Irregular, Partition, Segment, SegmentSums};
+use super::names::{classify_file, DirKind, FileClass, FileKind};
+use crate::problem::Problem;
+
+pub struct PartitionTask {
+    pub dir: String,
+    pub topic: String,
+    pub partition: i32,
+    pub kind: DirKind,
+    pub recovery_point: Option<u64>,
+}
+
+/// Index files at least this large are kept individually (they may be preallocated and
+/// untrimmed, which the model treats differently). Offset / time thresholds in bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct IrregularThreshold {
+    pub offset_index: u64,
+    pub time_index: u64,
+}
+
+#[derive(Default)]
+struct Files {
+    log: Option<u64>,
+    offset_index: Option<u64>,
+    time_index: Option<u64>,
+    txn_index: bool,
+}
+
+pub fn scan_partition(
+    path: &Path,
+    task: PartitionTask,
+    page: u64,
+    threshold: IrregularThreshold,
+    problems: &mut Vec<Problem>,
+) -> Option<Partition> {
+    let rd = match fs::read_dir(path) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            problems.push(Problem::warning(
+                path,
+                "vanished during the scan (deleted or moved by a running broker?)",
+            ));
+            return None;
+        }
+        Err(e) => {
+            problems.push(Problem::error(
+                path,
+                format!("cannot list: {e}; its segments are not counted"),
+            ));
+            return None;
+        }
+    };
+    // Temporary per-partition map, dropped before returning: memory stays per partition.
+    let mut by_base: BTreeMap<u64, Files> = BTreeMap::new();
+    let mut p = Partition {
+        dir: task.dir,
+        topic: task.topic,
+        partition: task.partition,
+        kind: task.kind,
+        recovery_point: task.recovery_point,
+        flushed: SegmentSums::default(),
+        unflushed: SegmentSums::default(),
+        irregular: Vec::new(),
+        active: None,
+        producer_snapshots: 0,
+        newest_producer_snapshot: None,
+        temp_files: 0,
+        log_swap_files: 0,
+        kraft_snapshots: 0,
+    };
+    let mut non_canonical = 0u32;
+    for entry in rd {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                problems.push(Problem::warning(path, format!("listing interrupted: {e}")));
+                break;
+            }
+        };
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else {
+            problems.push(Problem::info(
+                entry.path(),
+                "file name is not UTF-8; Kafka ignores it",
+            ));
+            continue;
+        };
+        let f = match classify_file(name) {
+            FileClass::Known(f) => f,
+            FileClass::BadOffset(kind) => {
+                if kind == FileKind::Log {
+                    problems.push(Problem::error(
+                        entry.path(),
+                        "segment file name is not <base offset>.log: Kafka's offset parse throws and this log fails to load",
+                    ));
+                } else {
+                    problems.push(Problem::warning(
+                        entry.path(),
+                        "index-like file with a non-numeric name",
+                    ));
+                }
+                continue;
+            }
+            FileClass::Other => continue,
+        };
+        non_canonical += u32::from(!f.canonical && f.kind != FileKind::Temp);
+        let mut size = || -> Option<u64> {
+            match entry.metadata() {
+                Ok(m) => Some(m.len()),
+                Err(e) => {
+                    if e.kind() != ErrorKind::NotFound {
+                        problems.push(Problem::warning(entry.path(), format!("cannot stat: {e}")));
+                    }
+                    None
+                }
+            }
+        };
+        match f.kind {
+            FileKind::Log => {
+                if let Some(n) = size() {
+                    by_base.entry(f.offset).or_default().log = Some(n);
+                }
+            }
+            FileKind::OffsetIndex => {
+                if let Some(n) = size() {
+                    by_base.entry(f.offset).or_default().offset_index = Some(n);
+                }
+            }
+            FileKind::TimeIndex => {
+                if let Some(n) = size() {
+                    by_base.entry(f.offset).or_default().time_index = Some(n);
+                }
+            }
+            FileKind::TxnIndex => by_base.entry(f.offset).or_default().txn_index = true,
+            FileKind::ProducerSnapshot => {
+                p.producer_snapshots += 1;
+                p.newest_producer_snapshot = p.newest_producer_snapshot.max(Some(f.offset));
+            }
+            FileKind::Temp => p.temp_files += 1,
+            FileKind::LogSwap => p.log_swap_files += 1,
+            FileKind::OtherSwap => {}
+            FileKind::KraftSnapshot => p.kraft_snapshots += 1,
+        }
+    }
+    if non_canonical > 0 {
+        problems.push(Problem::warning(
+            path,
+            format!("{non_canonical} segment file(s) without Kafka's 20-digit names; Kafka loads them by their number"),
+        ));
+    }
+    let orphans = by_base.values().filter(|f| f.log.is_none()).count();
+    if orphans > 0 {
+        problems.push(Problem::info(
+            path,
+            format!("{orphans} index file(s) without a .log: Kafka deletes these orphans at load"),
+        ));
+    }
+    let segments: Vec<Segment> = by_base
+        .into_iter()
+        .filter_map(|(base, f)| {
+            f.log.map(|log_bytes| Segment {
+                base,
+                log_bytes,
+                offset_index: f.offset_index,
+                time_index: f.time_index,
+                txn_index: f.txn_index,
+            })
+        })
+        .collect();
+
+    // Recovered set: the segment whose base is the greatest <= recovery point, and all after it
+    // (LogSegments.values(recoveryPoint, MAX)); all of them when none is <= it. The metadata log
+    // is always recovered from 0.
+    let rp = if p.kind == DirKind::Metadata {
+        0
+    } else {
+        p.recovery_point.unwrap_or(0)
+    };
+    let first_unflushed = segments.partition_point(|s| s.base <= rp).saturating_sub(1);
+    let last = segments.len().checked_sub(1);
+    for (i, s) in segments.iter().enumerate() {
+        if Some(i) == last {
+            p.active = Some(*s);
+            continue;
+        }
+        let unflushed = i >= first_unflushed;
+        let irregular = s.offset_index.is_none()
+            || s.offset_index.is_some_and(|n| n >= threshold.offset_index)
+            || s.time_index.is_some_and(|n| n >= threshold.time_index);
+        if irregular {
+            p.irregular.push(Irregular {
+                segment: *s,
+                unflushed,
+            });
+        } else if unflushed {
+            p.unflushed.add(s, page);
+        } else {
+            p.flushed.add(s, page);
+        }
+    }
+    p.irregular.shrink_to_fit();
+    Some(p)
+}
