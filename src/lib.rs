@@ -3,6 +3,9 @@
 //!
 //! Data flows one way: [`config`] -> [`scan`] -> model -> limits -> verdict -> report.
 
+pub mod cli;
+pub mod commands;
 pub mod config;
+pub mod exit_codes;
 pub mod problem;
 pub mod scan;

@@ -1,3 +1,19 @@
-fn main() {
-    println!("kafka-preflight: under construction");
+use std::process::ExitCode;
+
+use clap::Parser;
+use kafka_preflight::cli::{Cli, Command};
+use kafka_preflight::{commands, exit_codes};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(a) => commands::check::run(a),
+    };
+    match result {
+        Ok(code) => exit_codes::code(code),
+        Err(e) => {
+            eprintln!("kafka-preflight: error: {e:#}");
+            exit_codes::code(exit_codes::TOOL_ERROR)
+        }
+    }
 }

@@ -1,0 +1,3 @@
+//! One file per subcommand: flags -> library calls -> exit code.
+
+pub mod check;
