@@ -7,5 +7,8 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod exit_codes;
+pub mod kafka_version;
+pub mod model;
 pub mod problem;
+pub mod report;
 pub mod scan;

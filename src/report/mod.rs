@@ -1,0 +1,230 @@
+//! One result model ([`Report`]) for every output format; `report::<format>` renders it.
+
+pub mod json;
+pub mod table;
+
+use serde::Serialize;
+
+use crate::config::BrokerConfig;
+use crate::kafka_version::{Rules, VersionSource};
+use crate::model::Estimate;
+use crate::problem::Problem;
+use crate::scan::{CheckpointState, Inventory, Scenario};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KafkaSection {
+    pub version: String,
+    pub version_source: VersionSource,
+    pub lazy_index: bool,
+    pub unmap_on_resize: bool,
+    pub recovery_threads_default: u32,
+    pub explicit_gc_disabled: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigSection {
+    pub path: Option<String>,
+    pub log_dirs: Vec<String>,
+    pub mode: crate::config::Mode,
+    pub metadata_log_dir: Option<String>,
+    pub log_segment_bytes: u64,
+    pub log_index_size_max_bytes: u64,
+    pub log_index_interval_bytes: u64,
+    pub num_recovery_threads_per_data_dir: u32,
+    pub log_retention_bytes: Option<u64>,
+    pub log_retention_ms: Option<u64>,
+    pub heap_max_bytes: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DirSummary {
+    pub path: String,
+    pub role: crate::scan::LogDirRole,
+    pub readable: bool,
+    pub clean_shutdown: bool,
+    pub clean_shutdown_marker: Option<crate::scan::marker::CleanShutdown>,
+    pub recovery_checkpoint: CheckpointState,
+    pub partitions: u64,
+    pub pending_delete_dirs: u64,
+    pub segments: u64,
+    pub unflushed_segments: u64,
+    pub log_bytes: u64,
+    pub unflushed_log_bytes: u64,
+    pub broker_id: Option<i32>,
+    pub cluster_id: Option<String>,
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct InventorySection {
+    pub log_dirs: Vec<DirSummary>,
+    pub partitions: u64,
+    pub pending_delete_dirs: u64,
+    pub future_dirs: u64,
+    pub stray_dirs: u64,
+    pub metadata_log_segments: u64,
+    pub segments: u64,
+    pub offset_index_files: u64,
+    pub time_index_files: u64,
+    pub txn_index_files: u64,
+    pub producer_snapshots: u64,
+    pub temp_files: u64,
+    pub unflushed_segments: u64,
+    pub log_bytes: u64,
+    pub unflushed_log_bytes: u64,
+    pub incomplete: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub kafka: KafkaSection,
+    pub scenario: Scenario,
+    pub config: ConfigSection,
+    pub inventory: InventorySection,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<Estimate>,
+    pub problems: Vec<Problem>,
+}
+
+fn lossy(p: &std::path::Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+pub fn inventory_section(inv: &Inventory, scenario: Scenario) -> InventorySection {
+    use crate::scan::names::DirKind;
+    let page = inv.page_size;
+    let mut s = InventorySection {
+        incomplete: inv.incomplete,
+        ..Default::default()
+    };
+    for d in &inv.log_dirs {
+        let mut ds = DirSummary {
+            path: lossy(&d.path),
+            role: d.role,
+            readable: d.readable,
+            clean_shutdown: d.clean_shutdown.is_some(),
+            clean_shutdown_marker: d.clean_shutdown.clone(),
+            recovery_checkpoint: d.recovery_checkpoint,
+            partitions: 0,
+            pending_delete_dirs: 0,
+            segments: 0,
+            unflushed_segments: 0,
+            log_bytes: 0,
+            unflushed_log_bytes: 0,
+            broker_id: d.meta.as_ref().and_then(|m| m.node_id.or(m.broker_id)),
+            cluster_id: d.meta.as_ref().and_then(|m| m.cluster_id.clone()),
+            problems: d.problems.clone(),
+        };
+        for p in &d.partitions {
+            let recovered = scenario.recovers_log(d, p);
+            let (un, ub) = if recovered {
+                p.unflushed_segments()
+            } else {
+                (0, 0)
+            };
+            match p.kind {
+                // The metadata log is recovered (counted as unflushed) but is not a partition.
+                DirKind::Metadata => {
+                    s.metadata_log_segments += p.segments();
+                    ds.unflushed_segments += un;
+                    ds.unflushed_log_bytes += ub;
+                    continue;
+                }
+                DirKind::Delete => {
+                    ds.pending_delete_dirs += 1;
+                    s.pending_delete_dirs += 1;
+                    continue;
+                }
+                DirKind::Future => s.future_dirs += 1,
+                DirKind::Stray => s.stray_dirs += 1,
+                DirKind::Partition => {}
+            }
+            let all = p.all(page);
+            ds.partitions += 1;
+            ds.segments += all.segments;
+            ds.unflushed_segments += un;
+            ds.log_bytes += all.log_bytes;
+            ds.unflushed_log_bytes += ub;
+            s.offset_index_files += all.offset_index_files;
+            s.time_index_files += all.time_index_files;
+            s.txn_index_files += all.txn_index_files;
+            s.producer_snapshots += u64::from(p.producer_snapshots);
+            s.temp_files += u64::from(p.temp_files);
+        }
+        s.partitions += ds.partitions;
+        s.segments += ds.segments;
+        s.unflushed_segments += ds.unflushed_segments;
+        s.log_bytes += ds.log_bytes;
+        s.unflushed_log_bytes += ds.unflushed_log_bytes;
+        s.log_dirs.push(ds);
+    }
+    s
+}
+
+pub struct ReportInput<'a> {
+    pub config: &'a BrokerConfig,
+    pub rules: &'a Rules,
+    pub version_source: VersionSource,
+    pub explicit_gc_disabled: bool,
+    pub heap_max_bytes: Option<u64>,
+    pub scenario: Scenario,
+    pub inventory: &'a Inventory,
+    pub estimate: Option<Estimate>,
+}
+
+pub fn build(input: ReportInput) -> Report {
+    let c = input.config;
+    let mut problems: Vec<Problem> = input.inventory.all_problems().cloned().collect();
+    if let Some(e) = &input.estimate {
+        problems.extend(e.problems.iter().cloned());
+    }
+    problems.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.path.cmp(&b.path))
+    });
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "kafka-preflight",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        kafka: KafkaSection {
+            version: input.rules.version.to_string(),
+            version_source: input.version_source,
+            lazy_index: input.rules.lazy_index,
+            unmap_on_resize: input.rules.unmap_on_resize,
+            recovery_threads_default: input.rules.default_recovery_threads,
+            explicit_gc_disabled: input.explicit_gc_disabled,
+        },
+        scenario: input.scenario,
+        config: ConfigSection {
+            path: c.path.as_deref().map(lossy),
+            log_dirs: c.log_dirs.iter().map(|p| lossy(p)).collect(),
+            mode: c.mode,
+            metadata_log_dir: c.metadata_log_dir.as_deref().map(lossy),
+            log_segment_bytes: c.log_segment_bytes,
+            log_index_size_max_bytes: c.log_index_size_max_bytes,
+            log_index_interval_bytes: c.log_index_interval_bytes,
+            num_recovery_threads_per_data_dir: c
+                .num_recovery_threads_per_data_dir
+                .unwrap_or(input.rules.default_recovery_threads),
+            log_retention_bytes: c.log_retention_bytes,
+            log_retention_ms: c.log_retention_ms,
+            heap_max_bytes: input.heap_max_bytes,
+        },
+        inventory: inventory_section(input.inventory, input.scenario),
+        estimate: input.estimate,
+        problems,
+    }
+}

@@ -1,0 +1,222 @@
+//! The default human output: one row per log dir plus totals, then the estimate.
+
+use std::fmt::Write;
+
+use tabled::settings::{object::Columns, Alignment, Style};
+use tabled::{builder::Builder, Table};
+
+use super::Report;
+
+pub fn bytes(b: u64) -> String {
+    bytesize::ByteSize::b(b).to_string_as(true)
+}
+
+pub fn count(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// An enum's serde name (the same word the JSON uses).
+pub fn name<T: serde::Serialize>(t: &T) -> String {
+    serde_json::to_value(t)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+fn table(b: Builder) -> Table {
+    let mut t = b.build();
+    t.with(Style::sharp());
+    t.modify(Columns::new(1..), Alignment::right());
+    t
+}
+
+pub fn render(r: &Report) -> String {
+    let mut out = String::new();
+    let c = &r.config;
+    let _ = writeln!(
+        out,
+        "Kafka {} ({}), {} mode, scenario {}; log.segment.bytes={}, log.index.size.max.bytes={}, {} recovery thread(s) per dir",
+        r.kafka.version,
+        name(&r.kafka.version_source),
+        name(&c.mode),
+        name(&r.scenario),
+        bytes(c.log_segment_bytes),
+        bytes(c.log_index_size_max_bytes),
+        c.num_recovery_threads_per_data_dir,
+    );
+    let inv = &r.inventory;
+    let mut b = Builder::default();
+    b.push_record([
+        "log dir",
+        "clean",
+        "checkpoint",
+        "partitions",
+        "-delete",
+        "segments",
+        "unflushed",
+        "log bytes",
+        "unflushed bytes",
+    ]);
+    for d in &inv.log_dirs {
+        b.push_record([
+            d.path.clone(),
+            if !d.readable {
+                "unreadable".into()
+            } else if d.clean_shutdown {
+                "yes".into()
+            } else {
+                "no".into()
+            },
+            name(&d.recovery_checkpoint),
+            count(d.partitions),
+            count(d.pending_delete_dirs),
+            count(d.segments),
+            count(d.unflushed_segments),
+            bytes(d.log_bytes),
+            bytes(d.unflushed_log_bytes),
+        ]);
+    }
+    b.push_record([
+        "total".to_string(),
+        String::new(),
+        String::new(),
+        count(inv.partitions),
+        count(inv.pending_delete_dirs),
+        count(inv.segments),
+        count(inv.unflushed_segments),
+        bytes(inv.log_bytes),
+        bytes(inv.unflushed_log_bytes),
+    ]);
+    let _ = writeln!(out, "{}", table(b));
+    if inv.metadata_log_segments > 0 {
+        let _ = writeln!(
+            out,
+            "KRaft metadata log: {} segment(s), recovered at every start",
+            inv.metadata_log_segments
+        );
+    }
+    if inv.incomplete {
+        let _ = writeln!(
+            out,
+            "SCAN INCOMPLETE (--timeout): numbers cover only what was read"
+        );
+    }
+
+    if let Some(e) = &r.estimate {
+        let mut b = Builder::default();
+        b.push_record(["", "after loading", "best-case peak", "worst-case peak"]);
+        b.push_record([
+            "index mappings".into(),
+            format!(
+                "{} / {}",
+                count(e.index_maps.live),
+                bytes(e.index_mmap_bytes.live)
+            ),
+            format!(
+                "{} / {}",
+                count(e.index_maps.best),
+                bytes(e.index_mmap_bytes.best)
+            ),
+            format!(
+                "{} / {}",
+                count(e.index_maps.worst),
+                bytes(e.index_mmap_bytes.worst)
+            ),
+        ]);
+        b.push_record([
+            "map areas (process)".into(),
+            count(e.map_areas.baseline + e.index_maps.live),
+            count(e.map_areas.best),
+            count(e.map_areas.worst),
+        ]);
+        b.push_record([
+            "virtual memory (process)".into(),
+            bytes(e.virtual_memory_bytes.baseline + e.index_mmap_bytes.live),
+            bytes(e.virtual_memory_bytes.best),
+            bytes(e.virtual_memory_bytes.worst),
+        ]);
+        b.push_record([
+            "open files (process)".into(),
+            count(e.open_files.peak - e.open_files.transient),
+            count(e.open_files.peak),
+            count(e.open_files.peak),
+        ]);
+        let _ = writeln!(out, "\nNext start:\n{}", table(b));
+        let _ = writeln!(out, "Biggest contributors:");
+        for c in e.contributors.iter().take(4) {
+            let _ = writeln!(out, "  - {}", c.explanation);
+        }
+        let _ = writeln!(
+            out,
+            "  - JVM baseline ({}): {} and {} map areas{}",
+            name(&e.baseline.vm_source),
+            bytes(e.baseline.vm_bytes),
+            count(e.baseline.map_areas),
+            if e.baseline.vm_source == crate::model::BaselineSource::Estimated {
+                format!(
+                    " = {}",
+                    e.baseline
+                        .terms
+                        .iter()
+                        .filter(|t| t.bytes > 0)
+                        .map(|t| format!("{} {}", t.name, bytes(t.bytes)))
+                        .collect::<Vec<_>>()
+                        .join(" + ")
+                )
+            } else {
+                String::new()
+            }
+        );
+        let _ = writeln!(
+            out,
+            "  - file descriptors: {} for logs + {} fixed + {} transient + {} baseline + {} connections",
+            count(e.open_files.logs),
+            count(e.open_files.fixed),
+            count(e.open_files.transient),
+            count(e.open_files.baseline),
+            count(e.open_files.connections)
+        );
+        if e.recovery.slowest_seconds > 0.0 {
+            let _ = writeln!(
+                out,
+                "Recovery: {} segment(s); slowest dir about {:.0} s at {}/s per thread x {} thread(s)",
+                count(e.recovered_segments),
+                e.recovery.slowest_seconds,
+                bytes(e.recovery.rate_bytes_per_sec),
+                e.recovery.threads_per_dir
+            );
+        }
+        let _ = writeln!(
+            out,
+            "Steady state (after consumers, retention and the cleaner touch old segments): {} index mappings, {}; process {} map areas, {}",
+            count(e.steady_state.index_maps),
+            bytes(e.steady_state.index_bytes),
+            count(e.steady_state.map_areas),
+            bytes(e.steady_state.virtual_memory_bytes)
+        );
+    }
+
+    if !r.problems.is_empty() {
+        let _ = writeln!(out, "\nProblems:");
+        for p in r.problems.iter().take(50) {
+            let sev = name(&p.severity);
+            let _ = writeln!(out, "  {sev:<7} {}: {}", p.path.display(), p.message);
+        }
+        if r.problems.len() > 50 {
+            let _ = writeln!(
+                out,
+                "  ... and {} more (see --format json)",
+                r.problems.len() - 50
+            );
+        }
+    }
+    out
+}
