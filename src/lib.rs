@@ -12,3 +12,4 @@ pub mod model;
 pub mod problem;
 pub mod report;
 pub mod scan;
+pub mod synth;

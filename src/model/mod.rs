@@ -488,3 +488,6 @@ fn contributors(total: &Tally, inv: &Inventory, rules: &Rules) -> Vec<Contributo
     out.sort_by_key(|c| std::cmp::Reverse(c.live.bytes + c.garbage.bytes));
     out
 }
+
+#[cfg(test)]
+mod tests;
