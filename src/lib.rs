@@ -13,3 +13,4 @@ pub mod problem;
 pub mod report;
 pub mod scan;
 pub mod synth;
+pub mod verdict;
