@@ -1,0 +1,549 @@
+//! `--systemd-unit`: the limits and environment systemd will give the broker's service.
+//!
+//! Mirrors systemd's own rules (systemd.unit(5), systemd.exec(5), systemd-system.conf(5)):
+//! the unit file is the first found on the search path; drop-ins `NAME.d/*.conf` from every
+//! search directory are applied after it in lexical order of file name (a higher-priority
+//! directory's file masks a same-named one further down); later assignments override earlier
+//! ones and an empty assignment resets. An invalid assignment is ignored with a note, as systemd
+//! ignores it with a log line: the unit still starts, so the prediction must not stop either.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use super::{
+    nr_open, LimitError, Rlimit, SYSTEMD_DEFAULT_NOFILE_HARD, SYSTEMD_DEFAULT_NOFILE_SOFT,
+};
+
+type Pair = (Option<u64>, Option<u64>);
+
+#[derive(Debug, Clone)]
+pub(crate) struct UnitLimits {
+    pub virtual_memory: Rlimit,
+    pub open_files: Rlimit,
+    pub heap_opts: Option<String>,
+    pub jvm_opts: Option<String>,
+    pub notes: Vec<String>,
+}
+
+struct Assignment {
+    key: String,
+    value: String,
+    line: usize,
+}
+
+/// Where a value was set, for sources and notes: `path:line`.
+fn at(path: &Path, line: usize) -> String {
+    format!("{}:{line}", path.display())
+}
+
+pub(crate) fn read_unit(
+    spec: &str,
+    dirs: &[PathBuf],
+    etc_root: &Path,
+    proc_root: &Path,
+) -> Result<UnitLimits, LimitError> {
+    let (main, name) = locate(spec, dirs)?;
+    let mut files = vec![main.clone()];
+    files.extend(drop_ins(&main, &name, dirs, spec.contains('/'))?);
+
+    let mut notes = Vec::new();
+    let mut limit_as: Option<(Pair, String)> = None;
+    let mut limit_nofile: Option<(Pair, String)> = None;
+    let mut env: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut env_files: Vec<(PathBuf, bool, String)> = Vec::new();
+
+    for file in &files {
+        let text = std::fs::read_to_string(file).map_err(|source| LimitError::Io {
+            path: file.clone(),
+            source,
+        })?;
+        for a in assignments(&text, "Service") {
+            let here = at(file, a.line);
+            match a.key.as_str() {
+                "LimitAS" | "LimitNOFILE" => {
+                    let bytes = a.key == "LimitAS";
+                    let slot = if bytes {
+                        &mut limit_as
+                    } else {
+                        &mut limit_nofile
+                    };
+                    if a.value.is_empty() {
+                        *slot = None;
+                        continue;
+                    }
+                    match parse_systemd_rlimit(&a.value, bytes) {
+                        Ok(pair) => {
+                            *slot = Some((pair, format!("{}={} at {here}", a.key, a.value)))
+                        }
+                        Err(e) => notes.push(format!(
+                            "{here}: {}={:?} ignored, as systemd ignores it: {e}",
+                            a.key, a.value
+                        )),
+                    }
+                }
+                "Environment" => {
+                    if a.value.is_empty() {
+                        env.clear();
+                        continue;
+                    }
+                    match parse_environment_words(&a.value) {
+                        Ok(words) => {
+                            for w in words {
+                                match split_assignment(&w) {
+                                    Some((k, v)) => {
+                                        env.insert(k.to_string(), (v.to_string(), here.clone()));
+                                    }
+                                    None => notes.push(format!(
+                                        "{here}: Environment= word {w:?} ignored, as systemd \
+                                         ignores it: expected NAME=VALUE"
+                                    )),
+                                }
+                            }
+                        }
+                        Err(e) => notes.push(format!(
+                            "{here}: Environment={} ignored, as systemd ignores it: {e}",
+                            a.value
+                        )),
+                    }
+                }
+                "EnvironmentFile" => {
+                    if a.value.is_empty() {
+                        env_files.clear();
+                        continue;
+                    }
+                    let (optional, p) = match a.value.strip_prefix('-') {
+                        Some(rest) => (true, rest),
+                        None => (false, a.value.as_str()),
+                    };
+                    env_files.push((PathBuf::from(p.trim()), optional, here));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    // systemd.exec(5): variables from EnvironmentFile= override those from Environment=.
+    for (path, optional, here) in &env_files {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                for (k, v, line) in parse_env_file(&text) {
+                    env.insert(k, (v, at(path, line)));
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound && *optional => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => notes.push(format!(
+                "{here}: EnvironmentFile={} does not exist: systemd will refuse to start the \
+                 unit (prefix it with '-' to make it optional)",
+                path.display()
+            )),
+            Err(e) => notes.push(format!(
+                "{here}: cannot read EnvironmentFile={}: {e}; the KAFKA_* variables it may set \
+                 are unknown (run as root)",
+                path.display()
+            )),
+        }
+    }
+
+    let heap_opts = env.get("KAFKA_HEAP_OPTS").map(|(v, _)| v.clone());
+    let jvm_parts: Vec<&str> = ["KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_OPTS"]
+        .iter()
+        .filter_map(|k| env.get(*k).map(|(v, _)| v.as_str()))
+        .collect();
+    let jvm_opts = (!jvm_parts.is_empty()).then(|| jvm_parts.join(" "));
+    for k in [
+        "KAFKA_HEAP_OPTS",
+        "KAFKA_JVM_PERFORMANCE_OPTS",
+        "KAFKA_OPTS",
+    ] {
+        if let Some((v, here)) = env.get(k) {
+            notes.push(format!("unit {name}: {k}={v:?} from {here}"));
+        }
+    }
+
+    let defaults = manager_defaults(etc_root, &mut notes);
+    let (as_pair, as_source) = match limit_as {
+        Some(v) => v,
+        None => match defaults.limit_as {
+            Some((pair, src)) => (pair, format!("{src} (unit {name} sets no LimitAS=)")),
+            None => (
+                (None, None),
+                format!("systemd default (DefaultLimitAS=infinity; unit {name} sets no LimitAS=)"),
+            ),
+        },
+    };
+    let (nofile_pair, mut nofile_source) = match limit_nofile {
+        Some(v) => v,
+        None => match defaults.limit_nofile {
+            Some((pair, src)) => (pair, format!("{src} (unit {name} sets no LimitNOFILE=)")),
+            None => (
+                (
+                    Some(SYSTEMD_DEFAULT_NOFILE_SOFT),
+                    Some(SYSTEMD_DEFAULT_NOFILE_HARD),
+                ),
+                format!(
+                    "systemd default (DefaultLimitNOFILE={SYSTEMD_DEFAULT_NOFILE_SOFT}:\
+                     {SYSTEMD_DEFAULT_NOFILE_HARD}; unit {name} sets no LimitNOFILE=)"
+                ),
+            ),
+        },
+    };
+    // The kernel refuses a NOFILE limit above fs.nr_open, so systemd falls back to the closest
+    // value it may set: "infinity" really means fs.nr_open.
+    let nofile_pair = if nofile_pair.0.is_none() || nofile_pair.1.is_none() {
+        let (cap, why) = nr_open(proc_root);
+        nofile_source.push_str(&format!("; infinity capped by the kernel: {why}"));
+        (nofile_pair.0.or(Some(cap)), nofile_pair.1.or(Some(cap)))
+    } else {
+        nofile_pair
+    };
+
+    Ok(UnitLimits {
+        virtual_memory: Rlimit {
+            soft: as_pair.0,
+            hard: as_pair.1,
+            source: as_source,
+        },
+        open_files: Rlimit {
+            soft: nofile_pair.0,
+            hard: nofile_pair.1,
+            source: nofile_source,
+        },
+        heap_opts,
+        jvm_opts,
+        notes,
+    })
+}
+
+/// A path (anything with a `/`) is used as is; a name is looked up on the search path, with
+/// `.service` added when it has no suffix, as `systemctl` does.
+fn locate(spec: &str, dirs: &[PathBuf]) -> Result<(PathBuf, String), LimitError> {
+    if spec.contains('/') {
+        let path = PathBuf::from(spec);
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !path.is_file() {
+            return Err(LimitError::UnitNotFound {
+                name: spec.to_string(),
+                searched: vec![path],
+            });
+        }
+        return Ok((path, name));
+    }
+    let name = if spec.ends_with(".service") {
+        spec.to_string()
+    } else {
+        format!("{spec}.service")
+    };
+    dirs.iter()
+        .map(|d| d.join(&name))
+        .find(|p| p.is_file())
+        .map(|p| (p, name.clone()))
+        .ok_or_else(|| LimitError::UnitNotFound {
+            name,
+            searched: dirs.to_vec(),
+        })
+}
+
+/// `NAME.d/*.conf` from every search directory (and next to a unit given by path, first),
+/// de-duplicated by file name in favour of the higher-priority directory, in lexical order.
+fn drop_ins(
+    main: &Path,
+    name: &str,
+    dirs: &[PathBuf],
+    by_path: bool,
+) -> Result<Vec<PathBuf>, LimitError> {
+    let d_name = format!("{name}.d");
+    let mut dirs_in_order: Vec<PathBuf> = Vec::new();
+    if by_path {
+        if let Some(parent) = main.parent() {
+            dirs_in_order.push(parent.join(&d_name));
+        }
+    }
+    dirs_in_order.extend(dirs.iter().map(|d| d.join(&d_name)));
+
+    let mut by_file_name: BTreeMap<OsString, PathBuf> = BTreeMap::new();
+    for dir in dirs_in_order {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+                continue
+            }
+            Err(source) => return Err(LimitError::Io { path: dir, source }),
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "conf") && path.is_file() {
+                by_file_name.entry(entry.file_name()).or_insert(path);
+            }
+        }
+    }
+    Ok(by_file_name.into_values().collect())
+}
+
+/// `Key=value` lines of one `[section]` of a systemd-style ini file. A trailing backslash
+/// continues the line (joined with a space, as systemd does); `#` and `;` start comments.
+fn assignments(text: &str, section: &str) -> Vec<Assignment> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut pending: Option<(String, usize)> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let (mut line, first_line) = match pending.take() {
+            Some((mut acc, start)) => {
+                acc.push(' ');
+                acc.push_str(raw.trim());
+                (acc, start)
+            }
+            None => (raw.trim().to_string(), i + 1),
+        };
+        if line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(stripped) = line.strip_suffix('\\') {
+            line = stripped.trim_end().to_string();
+            pending = Some((line, first_line));
+            continue;
+        }
+        if line.starts_with('[') && line.ends_with(']') {
+            current = line[1..line.len() - 1].trim().to_string();
+            continue;
+        }
+        if current != section {
+            continue;
+        }
+        if let Some((k, v)) = line.split_once('=') {
+            out.push(Assignment {
+                key: k.trim().to_string(),
+                value: v.trim().to_string(),
+                line: first_line,
+            });
+        }
+    }
+    out
+}
+
+struct ManagerDefaults {
+    limit_as: Option<(Pair, String)>,
+    limit_nofile: Option<(Pair, String)>,
+}
+
+/// `DefaultLimitAS=` / `DefaultLimitNOFILE=` from `/etc/systemd/system.conf` and then
+/// `system.conf.d/*.conf` in lexical order: what a unit without `Limit*=` gets.
+fn manager_defaults(etc_root: &Path, notes: &mut Vec<String>) -> ManagerDefaults {
+    let mut files = vec![etc_root.join("systemd/system.conf")];
+    if let Ok(entries) = std::fs::read_dir(etc_root.join("systemd/system.conf.d")) {
+        let mut extra: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "conf"))
+            .collect();
+        extra.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+        files.extend(extra);
+    }
+    let mut d = ManagerDefaults {
+        limit_as: None,
+        limit_nofile: None,
+    };
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        for a in assignments(&text, "Manager") {
+            let (slot, bytes) = match a.key.as_str() {
+                "DefaultLimitAS" => (&mut d.limit_as, true),
+                "DefaultLimitNOFILE" => (&mut d.limit_nofile, false),
+                _ => continue,
+            };
+            if a.value.is_empty() {
+                *slot = None;
+                continue;
+            }
+            match parse_systemd_rlimit(&a.value, bytes) {
+                Ok(pair) => {
+                    *slot = Some((
+                        pair,
+                        format!(
+                            "systemd default {}={} at {}",
+                            a.key,
+                            a.value,
+                            at(&file, a.line)
+                        ),
+                    ))
+                }
+                Err(e) => notes.push(format!(
+                    "{}: {}={:?} ignored, as systemd ignores it: {e}",
+                    at(&file, a.line),
+                    a.key,
+                    a.value
+                )),
+            }
+        }
+    }
+    d
+}
+
+/// Parses a systemd resource-limit value: `N`, `soft:hard` or `infinity` (on either side).
+/// With `bytes`, the suffixes K, M, G, T, P, E are 1024-based (systemd.exec(5)); counts such as
+/// `LimitNOFILE=` take plain numbers only. Returns (soft, hard), `None` = infinity.
+pub fn parse_systemd_rlimit(value: &str, bytes: bool) -> Result<Pair, String> {
+    let one = |s: &str| -> Result<Option<u64>, String> {
+        let s = s.trim();
+        if s == "infinity" {
+            return Ok(None);
+        }
+        if bytes {
+            parse_size_1024(s).map(Some)
+        } else {
+            s.parse::<u64>()
+                .map(Some)
+                .map_err(|_| format!("{s:?}: expected a number or `infinity`"))
+        }
+    };
+    let (soft, hard) = match value.split_once(':') {
+        Some((s, h)) => (one(s)?, one(h)?),
+        None => {
+            let v = one(value)?;
+            (v, v)
+        }
+    };
+    let soft_above_hard = match (soft, hard) {
+        (Some(s), Some(h)) => s > h,
+        (None, Some(_)) => true,
+        _ => false,
+    };
+    if soft_above_hard {
+        return Err(format!(
+            "{value:?}: the soft limit is above the hard one; expected soft:hard with soft <= hard"
+        ));
+    }
+    Ok((soft, hard))
+}
+
+fn parse_size_1024(s: &str) -> Result<u64, String> {
+    let expected = || {
+        format!("{s:?}: expected a size such as 8G, 512M, 1.5T, a number of bytes, or `infinity`")
+    };
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (number, suffix) = s.split_at(split);
+    let shift = match suffix.trim() {
+        "" | "B" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        "P" => 50,
+        "E" => 60,
+        _ => return Err(expected()),
+    };
+    let factor: u64 = 1 << shift;
+    let (int, frac) = number.split_once('.').unwrap_or((number, ""));
+    if int.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(expected());
+    }
+    let int: u64 = int.parse().map_err(|_| expected())?;
+    let whole = int.checked_mul(factor).ok_or_else(expected)?;
+    // Fractions like 1.5G: digits beyond what a u64 can scale are dropped, as systemd does.
+    let frac = &frac[..frac.len().min(18)];
+    let part = if frac.is_empty() {
+        0
+    } else {
+        let num: u128 = frac.parse().map_err(|_| expected())?;
+        (num * u128::from(factor) / 10u128.pow(frac.len() as u32)) as u64
+    };
+    whole.checked_add(part).ok_or_else(expected)
+}
+
+/// Splits an `Environment=` value into words the way systemd does: whitespace separates,
+/// double or single quotes (anywhere in a word, so `A="b c"` is one word) group, and a backslash
+/// escapes the next character.
+pub fn parse_environment_words(value: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut chars = value.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            return Ok(words);
+        }
+        let mut word = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                c if c.is_whitespace() => break,
+                '"' | '\'' => loop {
+                    match chars.next() {
+                        None => return Err(format!("unterminated {c} quote in {value:?}")),
+                        Some(q) if q == c => break,
+                        Some('\\') if c == '"' => {
+                            if let Some(n) = chars.next() {
+                                word.push(unescape(n));
+                            }
+                        }
+                        Some(other) => word.push(other),
+                    }
+                },
+                '\\' => {
+                    if let Some(n) = chars.next() {
+                        word.push(unescape(n));
+                    }
+                }
+                other => word.push(other),
+            }
+        }
+        words.push(word);
+    }
+}
+
+fn unescape(c: char) -> char {
+    match c {
+        'n' => '\n',
+        't' => '\t',
+        other => other,
+    }
+}
+
+/// `NAME=VALUE` with a valid shell-style variable name; `None` otherwise.
+fn split_assignment(word: &str) -> Option<(&str, &str)> {
+    let (k, v) = word.split_once('=')?;
+    valid_name(k).then_some((k, v))
+}
+
+fn valid_name(k: &str) -> bool {
+    let mut cs = k.chars();
+    cs.next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `KEY=VALUE` lines of an `EnvironmentFile=`: `#`/`;` comments, optional whole-value quotes.
+fn parse_env_file(text: &str) -> Vec<(String, String, usize)> {
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
+        let v = v.trim();
+        let v = if v.len() >= 2
+            && ((v.starts_with('"') && v.ends_with('"'))
+                || (v.starts_with('\'') && v.ends_with('\'')))
+        {
+            v[1..v.len() - 1].replace("\\\"", "\"")
+        } else {
+            v.to_string()
+        };
+        let k = k.trim();
+        if valid_name(k) {
+            out.push((k.to_string(), v, i + 1));
+        }
+    }
+    out
+}
