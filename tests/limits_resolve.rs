@@ -81,14 +81,19 @@ fn precedence_flag_then_pid_then_unit_then_limits_conf_then_shell() {
     let mut inputs = h.all_sources();
 
     let l = resolve(&inputs).unwrap();
-    assert_eq!(pair(&l.virtual_memory), (Some(INCIDENT_BYTES), Some(INCIDENT_BYTES)));
+    assert_eq!(
+        pair(&l.virtual_memory),
+        (Some(INCIDENT_BYTES), Some(INCIDENT_BYTES))
+    );
     assert_eq!(pair(&l.open_files), (Some(10000), Some(10000)));
     assert!(l.virtual_memory.source.starts_with("--ulimit-v 6899920"));
     assert_eq!(l.max_map_count.value, 65530);
     assert!(l.max_map_count.source.starts_with("--max-map-count"));
     // Every shadowed source that disagrees is reported, so the operator sees the conflict.
     assert!(
-        l.notes.iter().any(|n| n.contains("virtual memory") && n.contains("77/limits")),
+        l.notes
+            .iter()
+            .any(|n| n.contains("virtual memory") && n.contains("77/limits")),
         "{:#?}",
         l.notes
     );
@@ -107,11 +112,17 @@ fn precedence_flag_then_pid_then_unit_then_limits_conf_then_shell() {
     let l = resolve(&inputs).unwrap();
     assert_eq!(pair(&l.virtual_memory), (Some(3 << 30), Some(3 << 30)));
     assert_eq!(pair(&l.open_files), (Some(40000), Some(50000)));
-    assert!(l.open_files.source.starts_with("LimitNOFILE=40000:50000 at "));
+    assert!(l
+        .open_files
+        .source
+        .starts_with("LimitNOFILE=40000:50000 at "));
 
     inputs.systemd_unit = None;
     let l = resolve(&inputs).unwrap();
-    assert_eq!(pair(&l.virtual_memory), (Some(5000000 * 1024), Some(5000000 * 1024)));
+    assert_eq!(
+        pair(&l.virtual_memory),
+        (Some(5000000 * 1024), Some(5000000 * 1024))
+    );
     assert_eq!(pair(&l.open_files), (Some(60000), Some(60000)));
     assert!(l.open_files.source.contains("limits.conf:1"));
 
@@ -201,7 +212,11 @@ fn unreadable_max_map_count_assumes_the_kernel_default_and_says_so() {
     .unwrap();
     assert_eq!(l.max_map_count.value, KERNEL_DEFAULT_MAX_MAP_COUNT);
     assert!(l.max_map_count.source.contains("assumed"));
-    assert!(l.notes.iter().any(|n| n.contains("vm.max_map_count")), "{:#?}", l.notes);
+    assert!(
+        l.notes.iter().any(|n| n.contains("vm.max_map_count")),
+        "{:#?}",
+        l.notes
+    );
 }
 
 #[test]
@@ -212,11 +227,23 @@ fn hotspot_uses_the_hard_limit_unless_max_fd_limit_is_off() {
         source: "test".into(),
     };
     assert_eq!(hotspot_nofile_limit(&r, "").0, Some(524288));
-    assert_eq!(hotspot_nofile_limit(&r, "-Xmx6g -XX:+MaxFDLimit").0, Some(524288));
-    assert_eq!(hotspot_nofile_limit(&r, "-Xmx6g -XX:-MaxFDLimit").0, Some(1024));
+    assert_eq!(
+        hotspot_nofile_limit(&r, "-Xmx6g -XX:+MaxFDLimit").0,
+        Some(524288)
+    );
+    assert_eq!(
+        hotspot_nofile_limit(&r, "-Xmx6g -XX:-MaxFDLimit").0,
+        Some(1024)
+    );
     // The last occurrence wins, as for any -XX flag.
-    assert_eq!(hotspot_nofile_limit(&r, "-XX:-MaxFDLimit -XX:+MaxFDLimit").0, Some(524288));
-    assert_eq!(hotspot_nofile_limit(&r, "-XX:+MaxFDLimit -XX:-MaxFDLimit").0, Some(1024));
+    assert_eq!(
+        hotspot_nofile_limit(&r, "-XX:-MaxFDLimit -XX:+MaxFDLimit").0,
+        Some(524288)
+    );
+    assert_eq!(
+        hotspot_nofile_limit(&r, "-XX:+MaxFDLimit -XX:-MaxFDLimit").0,
+        Some(1024)
+    );
     assert!(hotspot_nofile_limit(&r, "").1.starts_with("hard"));
 }
 
