@@ -460,9 +460,29 @@ fn environment_and_environment_file_give_heap_and_jvm_opts() {
     // EnvironmentFile= overrides Environment=; performance opts come first, as in kafka-run-class.sh.
     assert_eq!(
         l.jvm_opts_from_unit.as_deref(),
-        Some("-server -XX:+UseG1GC -javaagent:/opt/jmx.jar -XX:-MaxFDLimit")
+        Some("-Xmx6g -Xms6g -server -XX:+UseG1GC -javaagent:/opt/jmx.jar -XX:-MaxFDLimit")
     );
     assert!(!notes_mention(&l, "optional.env"), "{:#?}", l.notes);
+    assert_eq!(
+        l.unit_environment.get("KAFKA_OPTS").map(String::as_str),
+        Some("-javaagent:/opt/jmx.jar -XX:-MaxFDLimit")
+    );
+}
+
+#[test]
+fn jvm_opts_follow_the_order_the_jvm_reads_them() {
+    let h = Host::new();
+    h.write(
+        "etc/systemd/system/kafka.service",
+        "[Service]\nEnvironment=_JAVA_OPTIONS=-XX:+MaxFDLimit KAFKA_OPTS=-XX:-MaxFDLimit \
+         JAVA_TOOL_OPTIONS=-Dt=1 KAFKA_HEAP_OPTS=-Xmx1g UNRELATED=x\n",
+    );
+    let l = h.unit("kafka");
+    assert_eq!(
+        l.jvm_opts_from_unit.as_deref(),
+        Some("-Dt=1 -Xmx1g -XX:-MaxFDLimit -XX:+MaxFDLimit")
+    );
+    assert!(!l.unit_environment.contains_key("UNRELATED"));
 }
 
 #[test]
@@ -499,7 +519,7 @@ fn unit_by_path_reads_drop_ins_next_to_it_and_continuation_lines() {
     );
     let l = h.unit(unit.to_str().unwrap());
     assert_eq!(l.heap_opts_from_unit.as_deref(), Some("-Xmx4g"));
-    assert_eq!(l.jvm_opts_from_unit.as_deref(), Some("-Dx=1"));
+    assert_eq!(l.jvm_opts_from_unit.as_deref(), Some("-Xmx4g -Dx=1"));
     assert_eq!(l.open_files.soft, Some(20));
     assert!(notes_mention(&l, "ignore /etc/security/limits.conf"));
 }
@@ -634,6 +654,23 @@ fn limits_conf_half_not_set_is_inherited_from_this_shell() {
         "{}",
         l.open_files.source
     );
+}
+
+#[test]
+fn group_and_wildcard_lines_do_not_apply_to_root() {
+    let h = pam_host();
+    h.write(
+        "etc/security/limits.conf",
+        "* - nofile 4000\n@root - as 1000\nroot soft nofile 8000\n",
+    );
+    let l = pam(&h, "root");
+    assert_eq!(l.open_files.soft, Some(8000));
+    assert!(
+        l.open_files.source.contains("hard: not set"),
+        "{}",
+        l.open_files.source
+    );
+    assert!(l.virtual_memory.source.starts_with("this shell"));
 }
 
 #[test]

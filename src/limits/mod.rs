@@ -27,11 +27,12 @@ mod pam;
 mod procfile;
 mod systemd;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use flags::{parse_max_map_count, parse_ulimit_n, parse_ulimit_v};
 pub use procfile::parse_proc_limits;
-pub use systemd::{parse_environment_words, parse_systemd_rlimit};
+pub use systemd::{parse_environment_words, parse_systemd_rlimit, JVM_OPTION_VARS};
 
 /// The kernel's `vm.max_map_count` default (`DEFAULT_MAX_MAP_COUNT`, 65536 - 6).
 pub const KERNEL_DEFAULT_MAX_MAP_COUNT: u64 = 65530;
@@ -79,9 +80,12 @@ pub struct Limits {
     pub notes: Vec<String>,
     /// `KAFKA_HEAP_OPTS` from the unit's `Environment=`/`EnvironmentFile=`, if a unit was read.
     pub heap_opts_from_unit: Option<String>,
-    /// `KAFKA_JVM_PERFORMANCE_OPTS` then `KAFKA_OPTS` from the unit, in the order
-    /// kafka-run-class.sh puts them on the java command line (so "last flag wins" still holds).
+    /// Every JVM option the unit's environment contributes (heap opts included), joined in the
+    /// order the JVM reads them (see [`JVM_OPTION_VARS`]), so "the last flag wins" can be
+    /// applied to it directly, e.g. by [`hotspot_nofile_limit`].
     pub jvm_opts_from_unit: Option<String>,
+    /// The [`JVM_OPTION_VARS`] the unit sets, by name, for the report.
+    pub unit_environment: BTreeMap<String, String>,
 }
 
 /// What to resolve limits from. [`LimitInputs::default`] reads the real system (`/proc`, `/etc`,
@@ -151,10 +155,11 @@ pub enum LimitError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}:{line}: {key}: {message}", path.display())]
+    #[error("{}{}: {key}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
     Syntax {
         path: PathBuf,
-        line: usize,
+        /// `None` when the problem is the file as a whole (a row that is missing).
+        line: Option<usize>,
         key: String,
         message: String,
     },
@@ -283,6 +288,7 @@ pub fn resolve(inputs: &LimitInputs) -> Result<Limits, LimitError> {
         notes,
         heap_opts_from_unit: unit.as_ref().and_then(|u| u.heap_opts.clone()),
         jvm_opts_from_unit: unit.as_ref().and_then(|u| u.jvm_opts.clone()),
+        unit_environment: unit.map(|u| u.jvm_env).unwrap_or_default(),
     })
 }
 

@@ -4,7 +4,8 @@
 //! pam_limits semantics (limits.conf(5) and pam_limits.c): files are read limits.conf first, then
 //! limits.d/*.conf in lexical order; a line sets a value only if no *more specific* line set it
 //! before (user entries beat @group entries beat `*`), so among equally specific lines the last
-//! one wins, while a `*` line can never override a user line, wherever it is.
+//! one wins, while a `*` line can never override a user line, wherever it is. Group and `*`
+//! lines never apply to root.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -126,6 +127,9 @@ pub(crate) fn read_pam_limits(
             };
             let prio = if domain == user {
                 PRIO_USER
+            } else if user == "root" {
+                // limits.conf(5): group and wildcard limits are not applied to root.
+                continue;
             } else if domain == "*" {
                 PRIO_DEFAULT
             } else if domain.contains(':') || domain.starts_with('%') {

@@ -66,7 +66,7 @@ pub fn parse_proc_limits(text: &str, path: &Path) -> Result<(Rlimit, Rlimit), Li
     }
     let missing = |row: &str| LimitError::Syntax {
         path: path.to_path_buf(),
-        line: text.lines().count(),
+        line: None,
         key: row.to_string(),
         message: "row missing; expected a /proc/PID/limits file as the kernel writes it".into(),
     };
@@ -96,7 +96,7 @@ fn parse_row(rest: &str, row: &str, path: &Path, line: usize) -> Result<Pair, Li
         }
         v.parse::<u64>().map(Some).map_err(|_| LimitError::Syntax {
             path: path.to_path_buf(),
-            line,
+            line: Some(line),
             key: row.to_string(),
             message: format!("{which} limit {v:?}: expected a number or `unlimited`"),
         })

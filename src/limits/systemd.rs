@@ -18,12 +18,30 @@ use super::{
 
 type Pair = (Option<u64>, Option<u64>);
 
+/// Variables that put options on the broker's java command line, in the order the JVM sees them:
+/// `JAVA_TOOL_OPTIONS` and `JDK_JAVA_OPTIONS` before the command line, then kafka-run-class.sh's
+/// `$KAFKA_HEAP_OPTS $KAFKA_JVM_PERFORMANCE_OPTS $KAFKA_GC_LOG_OPTS $KAFKA_JMX_OPTS
+/// $KAFKA_LOG4J_OPTS -cp ... $KAFKA_OPTS`, and `_JAVA_OPTIONS` last. Keeping this order lets
+/// "the last occurrence of a flag wins" be applied to the joined string.
+pub const JVM_OPTION_VARS: [&str; 9] = [
+    "JAVA_TOOL_OPTIONS",
+    "JDK_JAVA_OPTIONS",
+    "KAFKA_HEAP_OPTS",
+    "KAFKA_JVM_PERFORMANCE_OPTS",
+    "KAFKA_GC_LOG_OPTS",
+    "KAFKA_JMX_OPTS",
+    "KAFKA_LOG4J_OPTS",
+    "KAFKA_OPTS",
+    "_JAVA_OPTIONS",
+];
+
 #[derive(Debug, Clone)]
 pub(crate) struct UnitLimits {
     pub virtual_memory: Rlimit,
     pub open_files: Rlimit,
     pub heap_opts: Option<String>,
     pub jvm_opts: Option<String>,
+    pub jvm_env: BTreeMap<String, String>,
     pub notes: Vec<String>,
 }
 
@@ -147,20 +165,19 @@ pub(crate) fn read_unit(
     }
 
     let heap_opts = env.get("KAFKA_HEAP_OPTS").map(|(v, _)| v.clone());
-    let jvm_parts: Vec<&str> = ["KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_OPTS"]
-        .iter()
-        .filter_map(|k| env.get(*k).map(|(v, _)| v.as_str()))
-        .collect();
-    let jvm_opts = (!jvm_parts.is_empty()).then(|| jvm_parts.join(" "));
-    for k in [
-        "KAFKA_HEAP_OPTS",
-        "KAFKA_JVM_PERFORMANCE_OPTS",
-        "KAFKA_OPTS",
-    ] {
+    let mut jvm_env = BTreeMap::new();
+    for k in JVM_OPTION_VARS {
         if let Some((v, here)) = env.get(k) {
             notes.push(format!("unit {name}: {k}={v:?} from {here}"));
+            jvm_env.insert(k.to_string(), v.clone());
         }
     }
+    let jvm_parts: Vec<&str> = JVM_OPTION_VARS
+        .iter()
+        .filter_map(|k| jvm_env.get(*k).map(String::as_str))
+        .filter(|v| !v.trim().is_empty())
+        .collect();
+    let jvm_opts = (!jvm_parts.is_empty()).then(|| jvm_parts.join(" "));
 
     let defaults = manager_defaults(etc_root, &mut notes);
     let (as_pair, as_source) = match limit_as {
@@ -212,6 +229,7 @@ pub(crate) fn read_unit(
         },
         heap_opts,
         jvm_opts,
+        jvm_env,
         notes,
     })
 }
