@@ -4,8 +4,8 @@
 //! pam_limits semantics (limits.conf(5) and pam_limits.c): files are read limits.conf first, then
 //! limits.d/*.conf in lexical order; a line sets a value only if no *more specific* line set it
 //! before (user entries beat @group entries beat `*`), so among equally specific lines the last
-//! one wins, while a `*` line can never override a user line, wherever it is. Group and `*`
-//! lines never apply to root.
+//! one wins, while a `*` line can never override a user line, wherever it is. Uid ranges count
+//! as user lines, gid ranges as group lines; `<domain> -` means "no limits": nothing is set.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -57,16 +57,24 @@ impl Item {
             Some(h) => format!("{which}: {}", h.source),
             None => format!("{which}: not set for this user, inherited (as in this shell)"),
         };
-        let source = format!(
+        let mut source = format!(
             "{}; {}",
             describe("soft", &self.soft),
             describe("hard", &self.hard)
         );
-        Some(Rlimit {
-            soft: self.soft.map_or(inherited.soft, |h| h.value),
-            hard: self.hard.map_or(inherited.hard, |h| h.value),
-            source,
-        })
+        let mut soft = self.soft.map_or(inherited.soft, |h| h.value);
+        let hard = self.hard.map_or(inherited.hard, |h| h.value);
+        let soft_above_hard = match (soft, hard) {
+            (Some(s), Some(h)) => s > h,
+            (None, Some(_)) => true,
+            _ => false,
+        };
+        if soft_above_hard {
+            // setrlimit would refuse soft > hard; pam_limits lowers the soft limit first.
+            soft = hard;
+            source.push_str("; soft lowered to hard, as pam_limits does");
+        }
+        Some(Rlimit { soft, hard, source })
     }
 }
 
@@ -77,7 +85,14 @@ pub(crate) fn read_pam_limits(
     own: &OwnRlimits,
 ) -> Result<PamLimits, LimitError> {
     let mut notes = Vec::new();
-    let groups = user_groups(user, etc_root, &mut notes);
+    let account = Account::read(user, etc_root, &mut notes);
+    if user == "root" {
+        notes.push(
+            "user root: Debian and Ubuntu patch pam_limits so that @group and * lines do not \
+             apply to root; they are applied here, as upstream pam_limits does"
+                .to_string(),
+        );
+    }
 
     let security = etc_root.join("security");
     let mut files = vec![security.join("limits.conf")];
@@ -115,38 +130,42 @@ pub(crate) fn read_pam_limits(
         };
         for (i, raw) in text.lines().enumerate() {
             let here = format!("{}:{}", file.display(), i + 1);
-            let line = raw.split('#').next().unwrap_or("");
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            let [domain, kind, item, value, ..] = fields[..] else {
+            let line = raw.split('#').next().unwrap_or("").trim();
+            // pam_limits splits off three words and keeps the rest of the line as the value.
+            let (domain, after) = next_word(line);
+            let (kind, after) = next_word(after);
+            let (item, after) = next_word(after);
+            let value = after.trim();
+            if domain.is_empty() || kind.is_empty() {
                 continue;
-            };
-            let (target, bytes) = match item {
+            }
+            let kind = kind.to_ascii_lowercase();
+            if item.is_empty() && kind == "-" {
+                // `<domain> -`: "no limits for this user". pam_limits stops reading and sets
+                // nothing at all, not even what earlier lines collected.
+                if account.matches(domain, true, &here, &mut notes).is_some() {
+                    notes.push(format!(
+                        "{here}: `{line}` means no limits for {user}: pam_limits stops there \
+                         and sets none"
+                    ));
+                    return Ok(PamLimits {
+                        virtual_memory: None,
+                        open_files: None,
+                        notes,
+                    });
+                }
+                continue;
+            }
+            let item = item.to_ascii_lowercase();
+            let (target, bytes) = match item.as_str() {
                 "as" => (&mut vm, true),
                 "nofile" => (&mut nofile, false),
                 _ => continue,
             };
-            let prio = if domain == user {
-                PRIO_USER
-            } else if user == "root" {
-                // limits.conf(5): group and wildcard limits are not applied to root.
-                continue;
-            } else if domain == "*" {
-                PRIO_DEFAULT
-            } else if domain.contains(':') || domain.starts_with('%') {
-                notes.push(format!(
-                    "{here}: domain {domain:?} (uid/gid range or %group) not evaluated; \
-                     check by hand whether it applies to {user}"
-                ));
-                continue;
-            } else if let Some(g) = domain.strip_prefix('@') {
-                if !groups.contains(g) {
-                    continue;
-                }
-                PRIO_GROUP
-            } else {
+            let Some(prio) = account.matches(domain, false, &here, &mut notes) else {
                 continue;
             };
-            let (soft, hard) = match kind {
+            let (soft, hard) = match kind.as_str() {
                 "soft" => (true, false),
                 "hard" => (false, true),
                 "-" => (true, true),
@@ -158,23 +177,8 @@ pub(crate) fn read_pam_limits(
                     continue;
                 }
             };
-            let parsed = match value {
-                "unlimited" | "infinity" | "-1" if bytes => Some(None),
-                // pam_limits >= 1.5 turns an unlimited nofile into fs.nr_open, because the
-                // kernel refuses anything above it.
-                "unlimited" | "infinity" | "-1" => Some(Some(nr_open(proc_root).0)),
-                v => v
-                    .parse::<u64>()
-                    .ok()
-                    .and_then(|n| if bytes { n.checked_mul(1024) } else { Some(n) })
-                    .map(Some),
-            };
-            let Some(parsed) = parsed else {
-                notes.push(format!(
-                    "{here}: {item} value {value:?} ignored, as pam_limits ignores it: expected \
-                     a number{} or unlimited",
-                    if bytes { " of KiB" } else { "" }
-                ));
+            let Some(parsed) = parse_value(value.trim(), bytes, proc_root, &here, &mut notes)
+            else {
                 continue;
             };
             target.set(
@@ -183,7 +187,10 @@ pub(crate) fn read_pam_limits(
                 Half {
                     value: parsed,
                     prio,
-                    source: format!("{here} ({})", fields.join(" ")),
+                    source: format!(
+                        "{here} ({})",
+                        line.split_whitespace().collect::<Vec<_>>().join(" ")
+                    ),
                 },
             );
         }
@@ -196,41 +203,192 @@ pub(crate) fn read_pam_limits(
     })
 }
 
-/// The user's primary group (gid from passwd) and every group listing them as a member.
-fn user_groups(user: &str, etc_root: &Path, notes: &mut Vec<String>) -> BTreeSet<String> {
-    let passwd = etc_root.join("passwd");
-    let group = etc_root.join("group");
-    let primary_gid = std::fs::read_to_string(&passwd).ok().and_then(|t| {
-        t.lines().find_map(|l| {
-            let f: Vec<&str> = l.split(':').collect();
-            (f.first() == Some(&user)).then(|| f.get(3).map(|g| g.to_string()))?
-        })
-    });
-    if primary_gid.is_none() {
+/// The first blank-separated word of `s` and what follows it (strtok with " \t").
+fn next_word(s: &str) -> (&str, &str) {
+    let s = s.trim_start_matches([' ', '\t']);
+    let end = s.find([' ', '\t']).unwrap_or(s.len());
+    s.split_at(end)
+}
+
+/// A limits.conf value as pam_limits reads it: `unlimited`/`infinity`/`-1`/`-` (any case), or
+/// the leading digits of the value (strtoull). `as` is in KiB and becomes unlimited when the
+/// bytes would overflow; an unlimited `nofile` becomes fs.nr_open (pam_limits >= 1.5.0), since
+/// the kernel refuses anything above it. `None` = the line is ignored (and a note says why).
+fn parse_value(
+    value: &str,
+    bytes: bool,
+    proc_root: &Path,
+    here: &str,
+    notes: &mut Vec<String>,
+) -> Option<Option<u64>> {
+    let lower = value.to_ascii_lowercase();
+    if matches!(lower.as_str(), "unlimited" | "infinity" | "-1" | "-") {
+        return Some(if bytes {
+            None
+        } else {
+            Some(nr_open(proc_root).0)
+        });
+    }
+    let digits_end = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let Ok(n) = value[..digits_end].parse::<u64>() else {
         notes.push(format!(
-            "user {user} not found in {} (LDAP/sssd user?): their primary group is unknown, \
-             so @group lines in limits.conf match only through {}",
-            passwd.display(),
-            group.display()
+            "{here}: value {value:?} ignored, as pam_limits ignores it: expected a number{} or \
+             unlimited",
+            if bytes { " of KiB" } else { "" }
+        ));
+        return None;
+    };
+    if digits_end < value.len() {
+        notes.push(format!(
+            "{here}: value {value:?} read as {n}, as pam_limits reads it (the rest is ignored)"
         ));
     }
-    let mut groups = BTreeSet::new();
-    match std::fs::read_to_string(&group) {
-        Ok(text) => {
-            for l in text.lines() {
+    Some(if bytes { n.checked_mul(1024) } else { Some(n) })
+}
+
+/// What pam_limits knows about the user: from `/etc/passwd` and `/etc/group` under the etc
+/// root (NSS sources such as LDAP are not consulted, and a note says so when it matters).
+struct Account {
+    name: String,
+    uid: Option<u32>,
+    gid: Option<u32>,
+    /// Names and gids of every group the user is in, primary included.
+    group_names: BTreeSet<String>,
+    gids: BTreeSet<u32>,
+}
+
+enum Range {
+    /// `:N`: exactly N (for `@:N`, any of the user's groups).
+    One(u32),
+    /// `N:`
+    Min(u32),
+    /// `N:M`
+    MinMax(u32, u32),
+}
+
+fn parse_range(s: &str) -> Option<Range> {
+    let (min, max) = s.split_once(':')?;
+    let num = |t: &str| t.parse::<u32>().ok();
+    match (min.is_empty(), max.is_empty()) {
+        (true, false) => num(max).map(Range::One),
+        (false, true) => num(min).map(Range::Min),
+        (false, false) => Some(Range::MinMax(num(min)?, num(max)?)),
+        (true, true) => None,
+    }
+}
+
+impl Range {
+    fn contains(&self, v: u32) -> bool {
+        match *self {
+            Range::One(n) => v == n,
+            Range::Min(n) => v >= n,
+            Range::MinMax(a, b) => (a..=b).contains(&v),
+        }
+    }
+}
+
+impl Account {
+    fn read(user: &str, etc_root: &Path, notes: &mut Vec<String>) -> Self {
+        let passwd = etc_root.join("passwd");
+        let group = etc_root.join("group");
+        let entry = std::fs::read_to_string(&passwd).ok().and_then(|t| {
+            t.lines().find_map(|l| {
                 let f: Vec<&str> = l.split(':').collect();
-                let [name, _, gid, members, ..] = f[..] else {
-                    continue;
-                };
-                if primary_gid.as_deref() == Some(gid) || members.split(',').any(|m| m == user) {
-                    groups.insert(name.to_string());
+                match f[..] {
+                    [name, _, uid, gid, ..] if name == user => {
+                        Some((uid.parse::<u32>().ok(), gid.parse::<u32>().ok()))
+                    }
+                    _ => None,
+                }
+            })
+        });
+        if entry.is_none() {
+            notes.push(format!(
+                "user {user} not found in {} (LDAP/sssd user?): their uid and primary group \
+                 are unknown, so @group lines match only through {} and uid ranges not at all",
+                passwd.display(),
+                group.display()
+            ));
+        }
+        let (uid, gid) = entry.unwrap_or((None, None));
+        let mut acct = Account {
+            name: user.to_string(),
+            uid,
+            gid,
+            group_names: BTreeSet::new(),
+            gids: gid.into_iter().collect(),
+        };
+        match std::fs::read_to_string(&group) {
+            Ok(text) => {
+                for l in text.lines() {
+                    let f: Vec<&str> = l.split(':').collect();
+                    let [name, _, g, members, ..] = f[..] else {
+                        continue;
+                    };
+                    let g = g.parse::<u32>().ok();
+                    if (g.is_some() && g == gid) || members.split(',').any(|m| m.trim() == user) {
+                        acct.group_names.insert(name.to_string());
+                        acct.gids.extend(g);
+                    }
                 }
             }
+            Err(e) => notes.push(format!(
+                "cannot read {}: {e}; @group lines in limits.conf not evaluated",
+                group.display()
+            )),
         }
-        Err(e) => notes.push(format!(
-            "cannot read {}: {e}; @group lines in limits.conf not evaluated",
-            group.display()
-        )),
+        acct
     }
-    groups
+
+    /// The priority a line's domain gives this user, or `None` if it does not apply.
+    /// `no_limit_line`: for `<domain> -` lines, where pam_limits ignores `*`.
+    fn matches(
+        &self,
+        domain: &str,
+        no_limit_line: bool,
+        here: &str,
+        notes: &mut Vec<String>,
+    ) -> Option<u8> {
+        if domain == self.name {
+            return Some(PRIO_USER);
+        }
+        // `%` domains only count for maxlogins, never for resource limits.
+        if domain.starts_with('%') {
+            return None;
+        }
+        if domain.contains(':') {
+            let (is_group, spec) = match domain.strip_prefix('@') {
+                Some(rest) => (true, rest),
+                None => (false, domain),
+            };
+            let Some(range) = parse_range(spec) else {
+                notes.push(format!(
+                    "{here}: invalid uid/gid range {domain:?} skipped, as pam_limits skips it"
+                ));
+                return None;
+            };
+            let subject = match (is_group, &range) {
+                // An exact gid matches any of the user's groups; a range only the primary one.
+                (true, Range::One(g)) => return self.gids.contains(g).then_some(PRIO_GROUP),
+                (true, _) => self.gid,
+                (false, _) => self.uid,
+            };
+            let Some(id) = subject else {
+                notes.push(format!(
+                    "{here}: range {domain:?} not evaluated: {}'s {} is unknown",
+                    self.name,
+                    if is_group { "gid" } else { "uid" }
+                ));
+                return None;
+            };
+            let prio = if is_group { PRIO_GROUP } else { PRIO_USER };
+            return range.contains(id).then_some(prio);
+        }
+        if let Some(g) = domain.strip_prefix('@') {
+            return self.group_names.contains(g).then_some(PRIO_GROUP);
+        }
+        (domain == "*" && !no_limit_line).then_some(PRIO_DEFAULT)
+    }
 }
