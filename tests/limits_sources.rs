@@ -343,15 +343,34 @@ fn unit_found_in_etc_before_lib() {
 }
 
 #[test]
-fn empty_assignment_resets_to_systemd_default() {
+fn empty_limit_assignment_is_ignored_like_systemd_does() {
+    // systemd's config_parse_rlimit has no "empty resets" branch: `LimitNOFILE=` fails to
+    // parse ("Failed to parse resource value, ignoring") and the earlier value stays.
     let h = Host::new();
     h.write(
         "etc/systemd/system/kafka.service",
         "[Service]\nLimitNOFILE=65536\nLimitAS=8G\n",
     );
-    h.write(
+    let drop_in = h.write(
         "etc/systemd/system/kafka.service.d/override.conf",
         "[Service]\nLimitNOFILE=\nLimitAS=\n",
+    );
+    let l = h.unit("kafka");
+    assert_eq!(
+        (l.open_files.soft, l.open_files.hard),
+        (Some(65536), Some(65536))
+    );
+    assert_eq!(l.virtual_memory.soft, Some(8 * GIB));
+    let needle = format!("{}:2: empty LimitNOFILE= ignored", drop_in.display());
+    assert!(notes_mention(&l, &needle), "{:#?}", l.notes);
+}
+
+#[test]
+fn unit_without_limits_gets_systemd_builtin_defaults() {
+    let h = Host::new();
+    h.write(
+        "etc/systemd/system/kafka.service",
+        "[Service]\nExecStart=/opt/kafka/bin/kafka-server-start.sh\nEnvironmentFile=relative.env\n",
     );
     let l = h.unit("kafka");
     assert_eq!(
@@ -367,6 +386,11 @@ fn empty_assignment_resets_to_systemd_default() {
     );
     assert_eq!((l.virtual_memory.soft, l.virtual_memory.hard), (None, None));
     assert!(l.virtual_memory.source.contains("DefaultLimitAS=infinity"));
+    assert!(
+        notes_mention(&l, "the path must be absolute"),
+        "{:#?}",
+        l.notes
+    );
 }
 
 #[test]

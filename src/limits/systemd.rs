@@ -4,7 +4,8 @@
 //! the unit file is the first found on the search path; drop-ins `NAME.d/*.conf` from every
 //! search directory are applied after it in lexical order of file name (a higher-priority
 //! directory's file masks a same-named one further down); later assignments override earlier
-//! ones and an empty assignment resets. An invalid assignment is ignored with a note, as systemd
+//! ones; an empty `Environment=`/`EnvironmentFile=` resets the list, while an empty `Limit*=` is
+//! merely invalid (systemd's rlimit parser has no reset), so the earlier value stays. An invalid assignment is ignored with a note, as systemd
 //! ignores it with a log line: the unit still starts, so the prediction must not stop either.
 
 use std::collections::BTreeMap;
@@ -88,7 +89,7 @@ pub(crate) fn read_unit(
                         &mut limit_nofile
                     };
                     if a.value.is_empty() {
-                        *slot = None;
+                        notes.push(empty_limit_note(&here, &a.key));
                         continue;
                     }
                     match parse_systemd_rlimit(&a.value, bytes) {
@@ -135,7 +136,16 @@ pub(crate) fn read_unit(
                         Some(rest) => (true, rest),
                         None => (false, a.value.as_str()),
                     };
-                    env_files.push((PathBuf::from(p.trim()), optional, here));
+                    let p = PathBuf::from(p.trim());
+                    if p.is_relative() {
+                        notes.push(format!(
+                            "{here}: EnvironmentFile={} ignored, as systemd ignores it: the \
+                             path must be absolute",
+                            p.display()
+                        ));
+                        continue;
+                    }
+                    env_files.push((p, optional, here));
                 }
                 _ => {}
             }
@@ -232,6 +242,15 @@ pub(crate) fn read_unit(
         jvm_env,
         notes,
     })
+}
+
+/// systemd's rlimit parser has no "empty resets" rule (unlike `Environment=`): an empty
+/// `LimitNOFILE=` fails to parse and is ignored, so the earlier value stays in force.
+fn empty_limit_note(here: &str, key: &str) -> String {
+    format!(
+        "{here}: empty {key}= ignored, as systemd ignores it (\"Failed to parse resource value\"): \
+         unlike Environment=, it does not reset, so the earlier value stays"
+    )
 }
 
 /// A path (anything with a `/`) is used as is; a name is looked up on the search path, with
@@ -376,7 +395,7 @@ fn manager_defaults(etc_root: &Path, notes: &mut Vec<String>) -> ManagerDefaults
                 _ => continue,
             };
             if a.value.is_empty() {
-                *slot = None;
+                notes.push(empty_limit_note(&at(&file, a.line), &a.key));
                 continue;
             }
             match parse_systemd_rlimit(&a.value, bytes) {
