@@ -329,6 +329,41 @@ fn unit_drop_in_in_higher_priority_dir_masks_same_name() {
 }
 
 #[test]
+fn template_instance_prefix_and_type_wide_drop_ins() {
+    let h = Host::new();
+    h.write(
+        "lib/systemd/system/kafka-broker@.service",
+        "[Service]\nLimitNOFILE=1000\nLimitAS=1G\n",
+    );
+    h.write(
+        "etc/systemd/system/service.d/10-all.conf",
+        "[Service]\nLimitAS=2G\n",
+    );
+    h.write(
+        "etc/systemd/system/kafka-.service.d/20-prefix.conf",
+        "[Service]\nLimitNOFILE=2000\n",
+    );
+    h.write(
+        "etc/systemd/system/kafka-broker@.service.d/30-template.conf",
+        "[Service]\nLimitNOFILE=3000\n",
+    );
+    // Same file name as the template's: the instance's directory is more specific and wins.
+    h.write(
+        "etc/systemd/system/kafka-broker@b1.service.d/30-template.conf",
+        "[Service]\nLimitNOFILE=4000\n",
+    );
+    let l = h.unit("kafka-broker@b1");
+    assert_eq!(l.open_files.soft, Some(4000));
+    assert!(l
+        .open_files
+        .source
+        .contains("kafka-broker@b1.service.d/30-template.conf"));
+    assert_eq!(l.virtual_memory.soft, Some(2 * GIB));
+    // Another instance gets the template's drop-in.
+    assert_eq!(h.unit("kafka-broker@b2").open_files.soft, Some(3000));
+}
+
+#[test]
 fn unit_found_in_etc_before_lib() {
     let h = Host::new();
     h.write(

@@ -254,7 +254,8 @@ fn empty_limit_note(here: &str, key: &str) -> String {
 }
 
 /// A path (anything with a `/`) is used as is; a name is looked up on the search path, with
-/// `.service` added when it has no suffix, as `systemctl` does.
+/// `.service` added when it has no suffix, as `systemctl` does. An instance (`kafka@b1`) with no
+/// file of its own uses its template's (`kafka@.service`), as systemd does.
 fn locate(spec: &str, dirs: &[PathBuf]) -> Result<(PathBuf, String), LimitError> {
     if spec.contains('/') {
         let path = PathBuf::from(spec);
@@ -275,9 +276,9 @@ fn locate(spec: &str, dirs: &[PathBuf]) -> Result<(PathBuf, String), LimitError>
     } else {
         format!("{spec}.service")
     };
-    dirs.iter()
-        .map(|d| d.join(&name))
-        .find(|p| p.is_file())
+    let find = |file: &str| dirs.iter().map(|d| d.join(file)).find(|p| p.is_file());
+    find(&name)
+        .or_else(|| template_of(&name).and_then(|t| find(&t)))
         .map(|p| (p, name.clone()))
         .ok_or_else(|| LimitError::UnitNotFound {
             name,
@@ -285,22 +286,51 @@ fn locate(spec: &str, dirs: &[PathBuf]) -> Result<(PathBuf, String), LimitError>
         })
 }
 
-/// `NAME.d/*.conf` from every search directory (and next to a unit given by path, first),
-/// de-duplicated by file name in favour of the higher-priority directory, in lexical order.
+/// `kafka@b1.service` -> `kafka@.service`; `None` for a name that is not an instance.
+fn template_of(name: &str) -> Option<String> {
+    let (stem, suffix) = name.rsplit_once('.')?;
+    let (prefix, instance) = stem.split_once('@')?;
+    (!instance.is_empty()).then(|| format!("{prefix}@.{suffix}"))
+}
+
+/// The drop-in directory names systemd consults for a unit, most specific first:
+/// `kafka-broker@b1.service.d`, the template's `kafka-broker@.service.d`, the dash prefixes
+/// `kafka-.service.d`, and the type-wide `service.d` (systemd >= 246).
+fn drop_in_dir_names(name: &str) -> Vec<String> {
+    let mut out = vec![format!("{name}.d")];
+    let Some((stem, suffix)) = name.rsplit_once('.') else {
+        return out;
+    };
+    if let Some(t) = template_of(name) {
+        out.push(format!("{t}.d"));
+    }
+    let mut prefix = stem.split('@').next().unwrap_or(stem);
+    while let Some(i) = prefix.strip_suffix('-').unwrap_or(prefix).rfind('-') {
+        out.push(format!("{}.{suffix}.d", &prefix[..=i]));
+        prefix = &prefix[..i];
+    }
+    out.push(format!("{suffix}.d"));
+    out
+}
+
+/// `*.conf` from every drop-in directory of the unit (next to a unit given by path first, then
+/// each search directory in priority order, most specific name first within it). A file name
+/// seen once masks later ones, and the survivors apply in lexical order of file name.
 fn drop_ins(
     main: &Path,
     name: &str,
     dirs: &[PathBuf],
     by_path: bool,
 ) -> Result<Vec<PathBuf>, LimitError> {
-    let d_name = format!("{name}.d");
-    let mut dirs_in_order: Vec<PathBuf> = Vec::new();
+    let names = drop_in_dir_names(name);
+    let mut bases: Vec<&Path> = Vec::new();
     if by_path {
-        if let Some(parent) = main.parent() {
-            dirs_in_order.push(parent.join(&d_name));
-        }
+        bases.extend(main.parent());
     }
-    dirs_in_order.extend(dirs.iter().map(|d| d.join(&d_name)));
+    bases.extend(dirs.iter().map(PathBuf::as_path));
+    let dirs_in_order = bases
+        .iter()
+        .flat_map(|b| names.iter().map(move |n| b.join(n)));
 
     let mut by_file_name: BTreeMap<OsString, PathBuf> = BTreeMap::new();
     for dir in dirs_in_order {
