@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use kafka_preflight::limits::{
-    parse_environment_words, parse_max_map_count, parse_proc_limits, parse_systemd_rlimit,
-    parse_ulimit_n, parse_ulimit_v, resolve, LimitError, LimitInputs, Limits,
+    parse_env_file, parse_environment_words, parse_max_map_count, parse_proc_limits,
+    parse_systemd_rlimit, parse_ulimit_n, parse_ulimit_v, resolve, LimitError, LimitInputs, Limits,
 };
 
 const GIB: u64 = 1 << 30;
@@ -281,6 +281,36 @@ fn environment_words_follow_systemd_quoting() {
         vec!["KAFKA_OPTS=-Da=b -Dc=d", "B=x y", "C=a b"]
     );
     assert!(parse_environment_words(r#"A="unterminated"#).is_err());
+}
+
+#[test]
+fn environment_file_follows_systemd_env_file_rules() {
+    let text = "# comment\n; also a comment \\\nNOT_A_COMMENT_ANY_MORE=1\n\
+                KAFKA_HEAP_OPTS = \"-Xmx6g -Xms6g\"  \n\
+                KAFKA_OPTS=-Da=1 \\\n  -Db=2   \n\
+                SINGLE='$HOME \\n'\n\
+                MIXED=x\"y z\"w\n\
+                ESC=\"a\\\"b\\$c\\d\"\n\
+                EMPTY=\n\
+                1BAD=x\n\
+                no_equals_sign\n\
+                LAST=end";
+    let got = parse_env_file(text);
+    let get = |k: &str| {
+        got.iter()
+            .find(|(key, _, _)| key == k)
+            .map(|(_, v, l)| (v.as_str(), *l))
+    };
+    assert_eq!(get("NOT_A_COMMENT_ANY_MORE"), Some(("1", 3)));
+    assert_eq!(get("KAFKA_HEAP_OPTS"), Some(("-Xmx6g -Xms6g", 4)));
+    assert_eq!(get("KAFKA_OPTS"), Some(("-Da=1   -Db=2", 5)));
+    assert_eq!(get("SINGLE"), Some(("$HOME \\n", 7)));
+    // Quotes only count where a value starts (or right after a closing quote), as in systemd.
+    assert_eq!(get("MIXED"), Some(("x\"y z\"w", 8)));
+    assert_eq!(get("ESC"), Some(("a\"b$c\\d", 9)));
+    assert_eq!(get("EMPTY"), Some(("", 10)));
+    assert_eq!(get("1BAD"), None);
+    assert_eq!(get("LAST"), Some(("end", 13)));
 }
 
 #[test]

@@ -587,30 +587,142 @@ fn valid_name(k: &str) -> bool {
         && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// `KEY=VALUE` lines of an `EnvironmentFile=`: `#`/`;` comments, optional whole-value quotes.
-fn parse_env_file(text: &str) -> Vec<(String, String, usize)> {
+/// `KEY=VALUE` assignments of an `EnvironmentFile=`, read with the same rules as systemd's
+/// env-file parser: `#`/`;` comment lines, whitespace around keys and unquoted values dropped,
+/// single quotes literal, double quotes with `\"` `\\` `\$` `` \` `` escapes, quotes only where a
+/// value starts (`A=x"y"` keeps its quotes, unlike `Environment=`), and a backslash-newline
+/// continuing the value.
+/// Returns (key, value, line the key starts on); invalid names are skipped, as systemd does.
+pub fn parse_env_file(text: &str) -> Vec<(String, String, usize)> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum St {
+        PreKey,
+        Key,
+        PreValue,
+        Value,
+        ValueEscape,
+        Single,
+        Double,
+        DoubleEscape,
+        Comment,
+        CommentEscape,
+    }
     let mut out = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-            continue;
+    let mut st = St::PreKey;
+    let (mut key, mut value) = (String::new(), String::new());
+    // Length of `value` before its trailing unquoted whitespace; `None` = no trailing blanks.
+    let mut value_ws: Option<usize> = None;
+    let (mut line, mut key_line) = (1usize, 1usize);
+    let mut push = |key: &mut String, value: &mut String, value_ws: Option<usize>, at: usize| {
+        if let Some(n) = value_ws {
+            value.truncate(n);
         }
-        let Some((k, v)) = line.split_once('=') else {
-            continue;
-        };
-        let v = v.trim();
-        let v = if v.len() >= 2
-            && ((v.starts_with('"') && v.ends_with('"'))
-                || (v.starts_with('\'') && v.ends_with('\'')))
-        {
-            v[1..v.len() - 1].replace("\\\"", "\"")
-        } else {
-            v.to_string()
-        };
-        let k = k.trim();
+        let k = key.trim_end();
         if valid_name(k) {
-            out.push((k.to_string(), v, i + 1));
+            out.push((k.to_string(), std::mem::take(value), at));
         }
+        key.clear();
+        value.clear();
+    };
+    for c in text.chars() {
+        let newline = c == '\n' || c == '\r';
+        match st {
+            St::PreKey => {
+                if c == '#' || c == ';' {
+                    st = St::Comment;
+                } else if !c.is_ascii_whitespace() {
+                    st = St::Key;
+                    key_line = line;
+                    key.push(c);
+                }
+            }
+            St::Key => {
+                if newline {
+                    st = St::PreKey;
+                    key.clear();
+                } else if c == '=' {
+                    st = St::PreValue;
+                    value_ws = None;
+                } else {
+                    key.push(c);
+                }
+            }
+            St::PreValue => match c {
+                _ if newline => {
+                    st = St::PreKey;
+                    push(&mut key, &mut value, None, key_line);
+                }
+                '\'' => st = St::Single,
+                '"' => st = St::Double,
+                '\\' => st = St::ValueEscape,
+                _ if c.is_ascii_whitespace() => {}
+                _ => {
+                    st = St::Value;
+                    value.push(c);
+                }
+            },
+            St::Value => {
+                if newline {
+                    st = St::PreKey;
+                    push(&mut key, &mut value, value_ws, key_line);
+                } else if c == '\\' {
+                    st = St::ValueEscape;
+                    value_ws = None;
+                } else {
+                    if !c.is_ascii_whitespace() {
+                        value_ws = None;
+                    } else if value_ws.is_none() {
+                        value_ws = Some(value.len());
+                    }
+                    value.push(c);
+                }
+            }
+            St::ValueEscape => {
+                st = St::Value;
+                if !newline {
+                    value.push(c);
+                }
+            }
+            St::Single => {
+                if c == '\'' {
+                    st = St::PreValue;
+                } else {
+                    value.push(c);
+                }
+            }
+            St::Double => match c {
+                '"' => st = St::PreValue,
+                '\\' => st = St::DoubleEscape,
+                _ => value.push(c),
+            },
+            St::DoubleEscape => {
+                st = St::Double;
+                if matches!(c, '"' | '\\' | '`' | '$') {
+                    value.push(c);
+                } else if c != '\n' {
+                    value.push('\\');
+                    value.push(c);
+                }
+            }
+            St::Comment => {
+                if c == '\\' {
+                    st = St::CommentEscape;
+                } else if newline {
+                    st = St::PreKey;
+                }
+            }
+            St::CommentEscape => st = if newline { St::PreKey } else { St::Comment },
+        }
+        if c == '\n' {
+            line += 1;
+        }
+    }
+    match st {
+        St::Value => push(&mut key, &mut value, value_ws, key_line),
+        St::PreValue | St::ValueEscape | St::Single | St::Double | St::DoubleEscape => {
+            push(&mut key, &mut value, None, key_line)
+        }
+        _ => {}
     }
     out
 }
