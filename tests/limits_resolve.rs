@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use kafka_preflight::limits::{
-    format_kib, hotspot_nofile_limit, resolve, LimitInputs, Limits, Rlimit,
+    format_count, format_kib, hotspot_nofile_limit, resolve, LimitInputs, Limits, Rlimit,
     KERNEL_DEFAULT_MAX_MAP_COUNT,
 };
 
@@ -271,4 +271,6 @@ fn format_kib_like_ulimit() {
     assert_eq!(format_kib(Some(INCIDENT_BYTES)), "6899920 KiB");
     assert_eq!(format_kib(Some(INCIDENT_BYTES + 1023)), "6899920 KiB");
     assert_eq!(format_kib(None), "unlimited");
+    assert_eq!(format_count(Some(1024)), "1024");
+    assert_eq!(format_count(None), "unlimited");
 }

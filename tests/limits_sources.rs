@@ -272,15 +272,26 @@ fn systemd_rlimit_forms() {
 
 #[test]
 fn environment_words_follow_systemd_quoting() {
+    let words = |v: &str| parse_environment_words(v);
     assert_eq!(
-        parse_environment_words(r#"KAFKA_HEAP_OPTS="-Xmx6g -Xms6g" A=1"#).unwrap(),
-        vec!["KAFKA_HEAP_OPTS=-Xmx6g -Xms6g", "A=1"]
+        words(r#"KAFKA_HEAP_OPTS="-Xmx6g -Xms6g" A=1"#),
+        (
+            vec!["KAFKA_HEAP_OPTS=-Xmx6g -Xms6g".to_string(), "A=1".into()],
+            None
+        )
     );
     assert_eq!(
-        parse_environment_words(r#""KAFKA_OPTS=-Da=b -Dc=d" 'B=x y' C=a\ b"#).unwrap(),
-        vec!["KAFKA_OPTS=-Da=b -Dc=d", "B=x y", "C=a b"]
+        words(r#""KAFKA_OPTS=-Da=b -Dc=d" 'B=x y' C=a\sb D='\x41\t'"#).0,
+        vec!["KAFKA_OPTS=-Da=b -Dc=d", "B=x y", "C=a b", "D=A\t"]
     );
-    assert!(parse_environment_words(r#"A="unterminated"#).is_err());
+    // systemd keeps the words before an invalid spot and ignores the rest.
+    let (ok, err) = words(r#"A=1 B="unbalanced"#);
+    assert_eq!(ok, vec!["A=1"]);
+    assert!(err.unwrap().contains("unbalanced"));
+    let (ok, err) = words(r#"A=1 B=x\ y C=3"#);
+    assert_eq!(ok, vec!["A=1"]);
+    assert!(err.unwrap().contains("unknown escape"));
+    assert!(words("A=1\\").1.unwrap().contains("trailing backslash"));
 }
 
 #[test]

@@ -92,14 +92,19 @@ pub struct Limits {
 /// systemd's unit directories); tests point the roots at a temp dir.
 #[derive(Debug, Clone)]
 pub struct LimitInputs {
-    /// `--ulimit-v`: KiB as `ulimit -v` prints it, a size with a unit, or `unlimited`.
+    /// `--ulimit-v`: KiB as `ulimit -v` prints it, a size with a binary unit (`7G` = 7 GiB), or
+    /// `unlimited`; see [`parse_ulimit_v`]. One number is given, so it is taken as both the soft
+    /// and the hard limit: the operator is stating the limit the broker will run under.
     pub ulimit_v: Option<String>,
-    /// `--ulimit-n`: a count or `unlimited`.
+    /// `--ulimit-n`: a count or `unlimited`, taken as both soft and hard like `ulimit_v`.
     pub ulimit_n: Option<String>,
+    /// `--max-map-count` (see [`parse_max_map_count`] for the flag's text).
     pub max_map_count: Option<u64>,
+    /// `--pid` of a running broker: its `/proc/PID/limits`.
     pub pid: Option<i32>,
     /// A unit file path (contains `/`) or a unit name (`kafka`, `kafka.service`).
     pub systemd_unit: Option<String>,
+    /// `--user`: whose `/etc/security/limits.conf` entries apply (a broker started via su/ssh).
     pub user: Option<String>,
     /// Where `/proc` is (`PID/limits`, `sys/vm/max_map_count`, `sys/fs/nr_open`).
     pub proc_root: PathBuf,
@@ -326,6 +331,11 @@ fn fmt_as(v: Option<u64>) -> String {
 }
 
 fn fmt_count(v: Option<u64>) -> String {
+    format_count(v)
+}
+
+/// A count limit the way `ulimit -n` shows it: the number or `unlimited`.
+pub fn format_count(v: Option<u64>) -> String {
     v.map_or_else(|| "unlimited".to_string(), |n| n.to_string())
 }
 

@@ -107,24 +107,22 @@ pub(crate) fn read_unit(
                         env.clear();
                         continue;
                     }
-                    match parse_environment_words(&a.value) {
-                        Ok(words) => {
-                            for w in words {
-                                match split_assignment(&w) {
-                                    Some((k, v)) => {
-                                        env.insert(k.to_string(), (v.to_string(), here.clone()));
-                                    }
-                                    None => notes.push(format!(
-                                        "{here}: Environment= word {w:?} ignored, as systemd \
-                                         ignores it: expected NAME=VALUE"
-                                    )),
-                                }
+                    let (words, error) = parse_environment_words(&a.value);
+                    for w in words {
+                        match split_assignment(&w) {
+                            Some((k, v)) => {
+                                env.insert(k.to_string(), (v.to_string(), here.clone()));
                             }
+                            None => notes.push(format!(
+                                "{here}: Environment= word {w:?} ignored, as systemd ignores \
+                                 it: expected NAME=VALUE"
+                            )),
                         }
-                        Err(e) => notes.push(format!(
-                            "{here}: Environment={} ignored, as systemd ignores it: {e}",
-                            a.value
-                        )),
+                    }
+                    if let Some(e) = error {
+                        notes.push(format!(
+                            "{here}: rest of Environment= ignored, as systemd ignores it: {e}"
+                        ));
                     }
                 }
                 "EnvironmentFile" => {
@@ -525,10 +523,15 @@ fn parse_size_1024(s: &str) -> Result<u64, String> {
     whole.checked_add(part).ok_or_else(expected)
 }
 
-/// Splits an `Environment=` value into words the way systemd does: whitespace separates,
-/// double or single quotes (anywhere in a word, so `A="b c"` is one word) group, and a backslash
-/// escapes the next character.
-pub fn parse_environment_words(value: &str) -> Result<Vec<String>, String> {
+/// Splits an `Environment=` value into words the way systemd's `extract_first_word` does with
+/// C-unescaping and unquoting: whitespace separates, double or single quotes group (anywhere in
+/// a word, so `A="b c"` is one word), and a backslash starts a C escape (`\n`, `\t`, `\\`, `\"`,
+/// `\s`, `\x41`, `\101`, ...) inside or outside quotes.
+///
+/// Returns the words and, if the value turns invalid part-way (an unknown escape, a quote never
+/// closed, a trailing backslash), why: systemd keeps the words before that point and ignores the
+/// rest, and so must the prediction.
+pub fn parse_environment_words(value: &str) -> (Vec<String>, Option<String>) {
     let mut words = Vec::new();
     let mut chars = value.chars().peekable();
     loop {
@@ -536,42 +539,67 @@ pub fn parse_environment_words(value: &str) -> Result<Vec<String>, String> {
             chars.next();
         }
         if chars.peek().is_none() {
-            return Ok(words);
+            return (words, None);
         }
         let mut word = String::new();
-        while let Some(c) = chars.next() {
-            match c {
-                c if c.is_whitespace() => break,
-                '"' | '\'' => loop {
-                    match chars.next() {
-                        None => return Err(format!("unterminated {c} quote in {value:?}")),
-                        Some(q) if q == c => break,
-                        Some('\\') if c == '"' => {
-                            if let Some(n) = chars.next() {
-                                word.push(unescape(n));
-                            }
-                        }
-                        Some(other) => word.push(other),
-                    }
-                },
-                '\\' => {
-                    if let Some(n) = chars.next() {
-                        word.push(unescape(n));
-                    }
+        let mut quote: Option<char> = None;
+        loop {
+            let Some(c) = chars.next() else {
+                if let Some(q) = quote {
+                    return (words, Some(format!("unbalanced {q} quote in {value:?}")));
                 }
-                other => word.push(other),
+                break;
+            };
+            match (quote, c) {
+                (_, '\\') => match c_unescape(&mut chars) {
+                    Ok(u) => word.push(u),
+                    Err(e) => return (words, Some(format!("{e} in {value:?}"))),
+                },
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), c) => word.push(c),
+                (None, '"' | '\'') => quote = Some(c),
+                (None, c) if c.is_whitespace() => break,
+                (None, c) => word.push(c),
             }
         }
         words.push(word);
     }
 }
 
-fn unescape(c: char) -> char {
-    match c {
+/// One C escape after a backslash, as systemd's `cunescape_one` reads it.
+fn c_unescape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<char, String> {
+    let c = chars.next().ok_or("trailing backslash")?;
+    let mut radix_digits = |radix: u32, n: usize| -> Result<char, String> {
+        let mut v: u32 = 0;
+        for _ in 0..n {
+            let d = chars
+                .next()
+                .and_then(|d| d.to_digit(radix))
+                .ok_or_else(|| format!("invalid escape \\{c}"))?;
+            v = v * radix + d;
+        }
+        char::from_u32(v).ok_or_else(|| format!("invalid escape \\{c}"))
+    };
+    Ok(match c {
+        'a' => '\u{7}',
+        'b' => '\u{8}',
+        'f' => '\u{c}',
         'n' => '\n',
+        'r' => '\r',
         't' => '\t',
-        other => other,
-    }
+        'v' => '\u{b}',
+        's' => ' ',
+        '\\' | '"' | '\'' => c,
+        'x' => radix_digits(16, 2)?,
+        'u' => radix_digits(16, 4)?,
+        'U' => radix_digits(16, 8)?,
+        '0'..='7' => {
+            let rest = radix_digits(8, 2)? as u32;
+            char::from_u32(c.to_digit(8).unwrap_or(0) * 64 + rest)
+                .ok_or_else(|| format!("invalid escape \\{c}"))?
+        }
+        other => return Err(format!("unknown escape \\{other}")),
+    })
 }
 
 /// `NAME=VALUE` with a valid shell-style variable name; `None` otherwise.
