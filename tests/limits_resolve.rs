@@ -245,6 +245,12 @@ fn hotspot_uses_the_hard_limit_unless_max_fd_limit_is_off() {
         Some(1024)
     );
     assert!(hotspot_nofile_limit(&r, "").1.starts_with("hard"));
+    // An unlimited hard NOFILE cannot be set on Linux, so the raise fails and soft stays.
+    let unlimited_hard = Rlimit {
+        hard: None,
+        ..r.clone()
+    };
+    assert_eq!(hotspot_nofile_limit(&unlimited_hard, "").0, Some(1024));
 }
 
 #[test]

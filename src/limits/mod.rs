@@ -362,7 +362,14 @@ pub fn hotspot_nofile_limit(open_files: &Rlimit, jvm_opts: &str) -> (Option<u64>
         })
         .next_back()
         .unwrap_or(true);
-    if max_fd_limit {
+    if max_fd_limit && open_files.hard.is_none() {
+        // Linux refuses a NOFILE limit above fs.nr_open, so HotSpot's setrlimit(hard, hard)
+        // fails (it only logs it) and the soft limit stays.
+        (
+            open_files.soft,
+            "soft limit: the hard limit is unlimited, which Linux refuses for NOFILE, so HotSpot's raise fails",
+        )
+    } else if max_fd_limit {
         (
             open_files.hard,
             "hard limit: HotSpot raises the soft limit to the hard one at start (MaxFDLimit is on by default)",
