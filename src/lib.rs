@@ -1,13 +1,15 @@
 //! kafka-preflight: predicts whether a Kafka broker's next start will fail to map its indexes
 //! (`Map failed`), and what to change, before the restart.
 //!
-//! Data flows one way: [`config`] -> [`scan`] -> model -> limits -> verdict -> report.
+//! Data flows one way: [`config`] -> [`scan`] -> [`model`] -> [`limits`] -> [`verdict`] ->
+//! [`report`].
 
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod exit_codes;
 pub mod kafka_version;
+pub mod limits;
 pub mod model;
 pub mod problem;
 pub mod report;
