@@ -127,3 +127,20 @@ pub fn uniform(topics: usize, partitions: i32, segments: u64) -> Vec<PartitionSp
     }
     v
 }
+
+/// The layout behind the project: a 2018 broker (Kafka 1.1, eager index mapping, 10 MiB
+/// indexes) with 25 topics x 4 partitions x 3 segments (~600 index mappings), killed, with the
+/// recovery point in the middle segment, so two segments per partition are recovered.
+pub fn incident_layout() -> Vec<PartitionSpec> {
+    let mut v = Vec::new();
+    for t in 0..25 {
+        for p in 0..4 {
+            let mut s = PartitionSpec::new(&format!("events.service-{t:02}"), p, 3);
+            s.segment_bytes = 256 << 20;
+            s.trimmed_index_bytes = 8 * (s.segment_bytes / 4097);
+            s.recovery_point_segment = Some(1);
+            v.push(s);
+        }
+    }
+    v
+}

@@ -37,8 +37,9 @@ pub struct Recommendation {
     pub setting: &'static str,
     pub current: String,
     pub recommended: String,
-    /// The value to pass back to the check (e.g. `--ulimit-v unlimited`) to verify it.
-    #[serde(skip)]
+    /// The flag and value that re-run the check with this recommendation applied,
+    /// e.g. `["--ulimit-v", "unlimited"]`.
+    #[serde(rename = "verify_with", serialize_with = "flag_pair")]
     pub flag: Option<(String, String)>,
     pub reason: String,
     /// Lines to paste (sysctl.d file, systemd drop-in, server.properties).
@@ -77,6 +78,16 @@ pub struct Verdict {
     pub status: Status,
     pub checks: Vec<Check>,
     pub recommendations: Vec<Recommendation>,
+}
+
+fn flag_pair<S: serde::Serializer>(f: &Option<(String, String)>, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(None)?;
+    if let Some((a, b)) = f {
+        seq.serialize_element(a)?;
+        seq.serialize_element(b)?;
+    }
+    seq.end()
 }
 
 fn gib(b: u64) -> String {
@@ -131,7 +142,11 @@ pub fn judge(input: &VerdictInput) -> Verdict {
 
     // virtual_memory
     let (best, worst) = (e.virtual_memory_bytes.best, e.virtual_memory_bytes.worst);
-    let threshold = if input.explicit_gc_disabled { worst } else { best };
+    let threshold = if input.explicit_gc_disabled {
+        worst
+    } else {
+        best
+    };
     let status = status_of(threshold, worst, l.virtual_memory, recovers);
     let message = match (status, l.virtual_memory) {
         (_, None) => format!(
@@ -179,7 +194,11 @@ pub fn judge(input: &VerdictInput) -> Verdict {
 
     // map_areas
     let (mbest, mworst) = (e.map_areas.best, e.map_areas.worst);
-    let mthreshold = if input.explicit_gc_disabled { mworst } else { mbest };
+    let mthreshold = if input.explicit_gc_disabled {
+        mworst
+    } else {
+        mbest
+    };
     let limit = Some(l.max_map_count);
     let status = status_of(mthreshold, mworst, limit, recovers);
     let message = match status {
@@ -254,9 +273,17 @@ pub fn judge(input: &VerdictInput) -> Verdict {
         });
     }
 
-    let killers: Vec<&Problem> = input.problems.iter().filter(|p| p.severity == Severity::Error).collect();
+    let killers: Vec<&Problem> = input
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .collect();
     if !killers.is_empty() {
-        let refuses = killers.iter().any(|p| p.message.contains("Kafka throws") || p.message.contains("refuse") || p.message.contains("fails to load"));
+        let refuses = killers.iter().any(|p| {
+            p.message.contains("Kafka throws")
+                || p.message.contains("refuse")
+                || p.message.contains("fails to load")
+        });
         checks.push(Check {
             id: "log_dirs",
             status: if refuses { Status::Fail } else { Status::Warn },
@@ -272,7 +299,11 @@ pub fn judge(input: &VerdictInput) -> Verdict {
     }
 
     let recommendations = recommend(input, &checks);
-    let status = checks.iter().map(|c| c.status).max().unwrap_or(Status::Pass);
+    let status = checks
+        .iter()
+        .map(|c| c.status)
+        .max()
+        .unwrap_or(Status::Pass);
     Verdict {
         status,
         checks,
@@ -350,9 +381,11 @@ fn recommend(input: &VerdictInput, checks: &[Check]) -> Vec<Recommendation> {
     }
     if e.recovery.slowest_seconds > input.recovery_warn_seconds {
         let t = e.recovery.threads_per_dir;
-        let want = ((f64::from(t) * e.recovery.slowest_seconds / input.recovery_warn_seconds).ceil() as u64)
-            .min(input.cores.max(1) * 2)
-            .max(u64::from(t) + 1);
+        let want =
+            ((f64::from(t) * e.recovery.slowest_seconds / input.recovery_warn_seconds).ceil()
+                as u64)
+                .min(input.cores.max(1) * 2)
+                .max(u64::from(t) + 1);
         out.push(Recommendation {
             setting: "num.recovery.threads.per.data.dir",
             current: t.to_string(),
@@ -379,11 +412,17 @@ fn segment_bytes_recommendation(input: &VerdictInput) -> Option<Recommendation> 
     }
     let segments_now = e.topics.values().map(|t| t.segments).sum::<u64>().max(1);
     let fds_other = e.open_files.peak.saturating_sub(e.open_files.logs);
-    let maps_other = e.steady_state.map_areas.saturating_sub(e.steady_state.index_maps);
+    let maps_other = e
+        .steady_state
+        .map_areas
+        .saturating_sub(e.steady_state.index_maps);
     let per_segment_maps = e.steady_state.index_maps as f64 / segments_now as f64;
     let fits = |segments: u64| {
-        let fds_ok = l.open_files.is_none_or(|n| ((fds_other + segments) as f64) <= HEADROOM * n as f64);
-        let maps_ok = (maps_other as f64 + per_segment_maps * segments as f64) <= HEADROOM * l.max_map_count as f64;
+        let fds_ok = l.open_files.map_or(true, |n| {
+            ((fds_other + segments) as f64) <= HEADROOM * n as f64
+        });
+        let maps_ok = (maps_other as f64 + per_segment_maps * segments as f64)
+            <= HEADROOM * l.max_map_count as f64;
         fds_ok && maps_ok
     };
     if fits(segments_now) {

@@ -6,9 +6,12 @@ use crate::config::jvm::{parse_jvm_size, JvmOptions};
 use crate::config::BrokerConfig;
 use crate::exit_codes;
 use crate::kafka_version::{self, KafkaVersion, Rules, VersionSource};
+use crate::limits::{self, LimitInputs, Limits};
 use crate::model::{self, BaselineInput, Geometry};
+use crate::report::LimitsSection;
 use crate::report::{self, ReportInput};
 use crate::scan::{self, ScanOptions, Scenario};
+use crate::verdict::{self, EffectiveLimits, Status, VerdictInput};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -17,6 +20,8 @@ pub enum Format {
 }
 
 #[derive(Debug, clap::Args)]
+// A later flag wins over an earlier one, so `--ulimit-v 5000000 ... --ulimit-v unlimited` works.
+#[command(args_override_self = true)]
 pub struct CheckArgs {
     /// The broker's server.properties.
     #[arg(short, long, value_name = "FILE")]
@@ -73,6 +78,40 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// RLIMIT_AS the broker will run under: KiB as `ulimit -v` prints it, a size such as 7G
+    /// (binary units), or `unlimited`. Default: see "Limit sources" in --help.
+    #[arg(long, value_name = "KIB|SIZE|unlimited", help_heading = "Limits")]
+    pub ulimit_v: Option<String>,
+    /// RLIMIT_NOFILE the broker will run under (a count or `unlimited`).
+    #[arg(long, value_name = "N|unlimited", help_heading = "Limits")]
+    pub ulimit_n: Option<String>,
+    /// vm.max_map_count (default: /proc/sys/vm/max_map_count).
+    #[arg(long, value_name = "N", help_heading = "Limits")]
+    pub max_map_count: Option<String>,
+    /// Take the limits from a running broker's /proc/PID/limits.
+    #[arg(long, value_name = "PID", help_heading = "Limits")]
+    pub pid: Option<i32>,
+    /// Take LimitAS=, LimitNOFILE= and KAFKA_HEAP_OPTS from a systemd unit (file or name) and
+    /// its drop-ins.
+    #[arg(long, value_name = "FILE|NAME", help_heading = "Limits")]
+    pub systemd_unit: Option<String>,
+    /// Take limits from /etc/security/limits.conf and limits.d for this user (PAM sessions
+    /// only: systemd units ignore these files).
+    #[arg(long, value_name = "USER", help_heading = "Limits")]
+    pub user: Option<String>,
+    /// Exit 1 on warnings too (default: only on failures).
+    #[arg(long, value_enum, default_value_t = FailOn::Fail)]
+    pub fail_on: FailOn,
+    /// Warn when recovery of the slowest log dir would take longer than this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 900.0)]
+    pub recovery_warn: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Fail,
+    Warn,
 }
 
 fn size(flag: &str, v: &str) -> anyhow::Result<u64> {
@@ -87,6 +126,7 @@ fn size(flag: &str, v: &str) -> anyhow::Result<u64> {
 }
 
 pub struct Prepared {
+    pub limits: Limits,
     pub config: BrokerConfig,
     pub rules: Rules,
     pub version_source: VersionSource,
@@ -116,20 +156,45 @@ pub fn prepare(args: &CheckArgs) -> anyhow::Result<Prepared> {
         (None, None) => (kafka_version::DEFAULT_VERSION, VersionSource::Default),
     };
     let rules = Rules::for_version(version);
+    let limits = limits::resolve(&LimitInputs {
+        ulimit_v: args.ulimit_v.clone(),
+        ulimit_n: args.ulimit_n.clone(),
+        max_map_count: args
+            .max_map_count
+            .as_deref()
+            .map(limits::parse_max_map_count)
+            .transpose()?,
+        pid: args.pid,
+        systemd_unit: args.systemd_unit.clone(),
+        user: args.user.clone(),
+        ..LimitInputs::default()
+    })?;
 
+    // The broker's JVM options: a systemd unit's environment replaces this shell's.
     let mut jvm = JvmOptions::default();
     let mut heap_source = None;
-    let perf = std::env::var("KAFKA_JVM_PERFORMANCE_OPTS").ok();
-    for var in [
-        "KAFKA_JVM_PERFORMANCE_OPTS",
-        "KAFKA_OPTS",
-        "KAFKA_HEAP_OPTS",
-    ] {
-        if let Ok(v) = std::env::var(var) {
-            let before = jvm.heap_max;
-            jvm.extend(&v, var)?;
-            if jvm.heap_max != before {
-                heap_source = Some(format!("-Xmx from {var}"));
+    let perf_set;
+    if let Some(unit_opts) = &limits.jvm_opts_from_unit {
+        jvm.extend(unit_opts, "the systemd unit's environment")?;
+        perf_set = limits
+            .unit_environment
+            .contains_key("KAFKA_JVM_PERFORMANCE_OPTS");
+        if jvm.heap_max.is_some() {
+            heap_source = Some("-Xmx from the systemd unit's environment".into());
+        }
+    } else {
+        perf_set = std::env::var_os("KAFKA_JVM_PERFORMANCE_OPTS").is_some();
+        for var in [
+            "KAFKA_JVM_PERFORMANCE_OPTS",
+            "KAFKA_OPTS",
+            "KAFKA_HEAP_OPTS",
+        ] {
+            if let Ok(v) = std::env::var(var) {
+                let before = jvm.heap_max;
+                jvm.extend(&v, var)?;
+                if jvm.heap_max != before {
+                    heap_source = Some(format!("-Xmx from {var}"));
+                }
             }
         }
     }
@@ -147,8 +212,9 @@ pub fn prepare(args: &CheckArgs) -> anyhow::Result<Prepared> {
     // kafka-run-class.sh's defaults apply only when KAFKA_JVM_PERFORMANCE_OPTS is unset.
     let explicit_gc_disabled = jvm
         .disable_explicit_gc
-        .unwrap_or(perf.is_none() && rules.default_disable_explicit_gc);
+        .unwrap_or(!perf_set && rules.default_disable_explicit_gc);
     Ok(Prepared {
+        limits,
         config,
         rules,
         version_source,
@@ -206,6 +272,40 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         recovery_rate: size("--recovery-rate", &args.recovery_rate)?.max(1),
         connections: args.connections,
     });
+    let nofile = limits::hotspot_nofile_limit(&p.limits.open_files, &p.jvm.raw.join(" "));
+    let effective = EffectiveLimits {
+        virtual_memory: p.limits.virtual_memory.soft,
+        virtual_memory_source: p.limits.virtual_memory.source.clone(),
+        max_map_count: p.limits.max_map_count.value,
+        max_map_count_source: p.limits.max_map_count.source.clone(),
+        open_files: nofile.0,
+        open_files_source: format!("{}; {}", p.limits.open_files.source, nofile.1),
+    };
+    let problems: Vec<_> = inv
+        .all_problems()
+        .chain(estimate.problems.iter())
+        .cloned()
+        .collect();
+    let topics_total = estimate
+        .topics
+        .values()
+        .fold((0, 0), |a, t| (a.0 + t.partitions, a.1 + t.log_bytes));
+    let verdict = verdict::judge(&VerdictInput {
+        estimate: &estimate,
+        limits: &effective,
+        rules: &p.rules,
+        explicit_gc_disabled: p.explicit_gc_disabled,
+        problems: &problems,
+        recovery_warn_seconds: args.recovery_warn,
+        cores,
+        segment_bytes: p.config.log_segment_bytes,
+        partitions: topics_total.0,
+        log_bytes: topics_total.1,
+    });
+    let code = match (verdict.status, args.fail_on) {
+        (Status::Fail, _) | (Status::Warn, FailOn::Warn) => exit_codes::CHECK_FAILED,
+        _ => exit_codes::OK,
+    };
     let report = report::build(ReportInput {
         config: &p.config,
         rules: &p.rules,
@@ -219,11 +319,13 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         scenario: args.scenario,
         inventory: &inv,
         estimate: Some(estimate),
+        limits: Some(LimitsSection::new(&p.limits, nofile)),
+        verdict: Some(verdict),
     });
     let text = match args.format {
         Format::Table => report::table::render(&report),
         Format::Json => report::json::render(&report),
     };
     print!("{text}");
-    Ok(exit_codes::OK)
+    Ok(code)
 }

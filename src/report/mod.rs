@@ -7,9 +7,11 @@ use serde::Serialize;
 
 use crate::config::BrokerConfig;
 use crate::kafka_version::{Rules, VersionSource};
+use crate::limits::Limits;
 use crate::model::Estimate;
 use crate::problem::Problem;
 use crate::scan::{CheckpointState, Inventory, Scenario};
+use crate::verdict::{Check, Recommendation, Status, Verdict};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -93,7 +95,59 @@ pub struct Report {
     pub inventory: InventorySection,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub estimate: Option<Estimate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limits: Option<LimitsSection>,
+    /// Worst check status: pass | warn | fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Status>,
+    pub checks: Vec<Check>,
+    pub recommendations: Vec<Recommendation>,
     pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RlimitSection {
+    pub soft: Option<u64>,
+    pub hard: Option<u64>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MapCountSection {
+    pub value: u64,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LimitsSection {
+    pub virtual_memory_bytes: RlimitSection,
+    pub max_map_count: MapCountSection,
+    pub open_files: RlimitSection,
+    /// The NOFILE limit the JVM runs with (hard under MaxFDLimit) and why.
+    pub open_files_effective: Option<u64>,
+    pub open_files_rule: String,
+    pub notes: Vec<String>,
+}
+
+impl LimitsSection {
+    pub fn new(l: &Limits, nofile: (Option<u64>, &str)) -> Self {
+        let r = |x: &crate::limits::Rlimit| RlimitSection {
+            soft: x.soft,
+            hard: x.hard,
+            source: x.source.clone(),
+        };
+        LimitsSection {
+            virtual_memory_bytes: r(&l.virtual_memory),
+            max_map_count: MapCountSection {
+                value: l.max_map_count.value,
+                source: l.max_map_count.source.clone(),
+            },
+            open_files: r(&l.open_files),
+            open_files_effective: nofile.0,
+            open_files_rule: nofile.1.to_string(),
+            notes: l.notes.clone(),
+        }
+    }
 }
 
 fn lossy(p: &std::path::Path) -> String {
@@ -180,6 +234,8 @@ pub struct ReportInput<'a> {
     pub scenario: Scenario,
     pub inventory: &'a Inventory,
     pub estimate: Option<Estimate>,
+    pub limits: Option<LimitsSection>,
+    pub verdict: Option<Verdict>,
 }
 
 pub fn build(input: ReportInput) -> Report {
@@ -225,6 +281,14 @@ pub fn build(input: ReportInput) -> Report {
         },
         inventory: inventory_section(input.inventory, input.scenario),
         estimate: input.estimate,
+        limits: input.limits,
+        verdict: input.verdict.as_ref().map(|v| v.status),
+        checks: input
+            .verdict
+            .as_ref()
+            .map(|v| v.checks.clone())
+            .unwrap_or_default(),
+        recommendations: input.verdict.map(|v| v.recommendations).unwrap_or_default(),
         problems,
     }
 }

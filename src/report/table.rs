@@ -204,6 +204,37 @@ pub fn render(r: &Report) -> String {
         );
     }
 
+    if let Some(v) = r.verdict {
+        let _ = writeln!(out, "\nChecks: {}", name(&v).to_uppercase());
+        for c in &r.checks {
+            let _ = writeln!(
+                out,
+                "  [{}] {}: {}",
+                name(&c.status).to_uppercase(),
+                c.id,
+                c.message
+            );
+        }
+    }
+    if let Some(l) = &r.limits {
+        for n in &l.notes {
+            let _ = writeln!(out, "  note: {n}");
+        }
+    }
+    if !r.recommendations.is_empty() {
+        let _ = writeln!(out, "\nRecommendations:");
+        for rec in &r.recommendations {
+            let _ = writeln!(
+                out,
+                "  {}: {} -> {}  ({})",
+                rec.setting, rec.current, rec.recommended, rec.reason
+            );
+            for line in &rec.paste {
+                let _ = writeln!(out, "      {line}");
+            }
+        }
+    }
+
     if !r.problems.is_empty() {
         let _ = writeln!(out, "\nProblems:");
         for p in r.problems.iter().take(50) {
