@@ -9,3 +9,4 @@ pub mod config;
 pub mod exit_codes;
 pub mod problem;
 pub mod scan;
+pub mod topics;
