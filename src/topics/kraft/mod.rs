@@ -592,3 +592,161 @@ pub fn read_metadata_log(dir: &Path) -> MetadataImage {
         problems,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::batch::build;
+    use super::batch::Compression;
+    use super::records::enc;
+    use super::*;
+
+    fn id(n: u8) -> Uuid {
+        Uuid([n; 16])
+    }
+
+    /// Writes `values` as one batch per inner Vec into `<dir>/00000000000000000000.log`.
+    fn write_log(dir: &Path, batches: &[Vec<Vec<u8>>], c: Compression) {
+        let mut out = Vec::new();
+        let mut offset = 0i64;
+        for values in batches {
+            let recs: Vec<Vec<u8>> = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| build::record(i as i32, None, Some(v)))
+                .collect();
+            out.extend(build::batch(offset, &recs, c, false));
+            offset += values.len() as i64;
+        }
+        std::fs::write(dir.join("00000000000000000000.log"), out).unwrap();
+    }
+
+    #[test]
+    fn recreated_topic_does_not_inherit_old_configs() {
+        let tmp = tempfile::tempdir().unwrap();
+        write_log(
+            tmp.path(),
+            &[
+                vec![
+                    enc::topic("t", id(1)),
+                    enc::config(2, "t", "segment.index.bytes", Some("32768")),
+                    enc::partition(0, id(1)),
+                ],
+                vec![enc::remove_topic(id(1))],
+                vec![
+                    enc::topic("t", id(2)),
+                    enc::partition(0, id(2)),
+                    enc::partition(1, id(2)),
+                ],
+            ],
+            Compression::None,
+        );
+        let image = read_metadata_log(tmp.path());
+        assert!(image.problems.is_empty(), "{:#?}", image.problems);
+        let t = &image.topics["t"];
+        assert_eq!(t.topic_id, id(2));
+        assert_eq!(t.partitions, 2);
+        assert!(t.configs.is_empty(), "{:?}", t.configs);
+        assert_eq!(image.last_offset, Some(6));
+    }
+
+    #[test]
+    fn aborted_metadata_transaction_is_not_applied() {
+        let tmp = tempfile::tempdir().unwrap();
+        write_log(
+            tmp.path(),
+            &[
+                vec![enc::topic("kept", id(1))],
+                vec![
+                    enc::bare(u32::from(records::BEGIN_TRANSACTION)),
+                    enc::topic("aborted", id(2)),
+                    enc::bare(u32::from(records::ABORT_TRANSACTION)),
+                ],
+                vec![
+                    enc::bare(u32::from(records::BEGIN_TRANSACTION)),
+                    enc::config(4, "", "log.segment.bytes", Some("1048576")),
+                    enc::bare(u32::from(records::END_TRANSACTION)),
+                ],
+            ],
+            Compression::None,
+        );
+        let image = read_metadata_log(tmp.path());
+        assert!(image.topics.contains_key("kept"));
+        assert!(!image.topics.contains_key("aborted"));
+        assert_eq!(
+            image
+                .cluster_default()
+                .and_then(|m| m.get("log.segment.bytes")),
+            Some(&"1048576".to_string())
+        );
+    }
+
+    #[test]
+    fn compressed_segments_replay_like_plain_ones() {
+        for c in [
+            Compression::Gzip,
+            Compression::Snappy,
+            Compression::Lz4,
+            Compression::Zstd,
+        ] {
+            let tmp = tempfile::tempdir().unwrap();
+            write_log(
+                tmp.path(),
+                &[vec![
+                    enc::topic("z", id(9)),
+                    enc::partition(0, id(9)),
+                    enc::config(2, "z", "segment.bytes", Some("1048576")),
+                    enc::bare(77), // a type this reader does not know
+                ]],
+                c,
+            );
+            let image = read_metadata_log(tmp.path());
+            assert!(image.problems.is_empty(), "{c:?}: {:#?}", image.problems);
+            assert_eq!(
+                image.topics["z"].configs["segment.bytes"], "1048576",
+                "{c:?}"
+            );
+            assert_eq!(image.unknown_record_types.get(&77), Some(&1), "{c:?}");
+            assert_eq!(image.record_counts.get("apiKey-77"), Some(&1), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn file_names() {
+        assert_eq!(
+            parse_snapshot_name("00000000000000000079-0000000001.checkpoint"),
+            Some((79, 1))
+        );
+        assert_eq!(
+            parse_snapshot_name("00000000000000000079-0000000001.checkpoint.part"),
+            None
+        );
+        assert_eq!(
+            parse_snapshot_name("00000000000000000079-0000000001.checkpoint.deleted"),
+            None
+        );
+        assert_eq!(parse_snapshot_name("bootstrap.checkpoint"), None);
+        assert_eq!(parse_segment_name("00000000000000000069.log"), Some(69));
+        assert_eq!(parse_segment_name("00000000000000000069.snapshot"), None);
+        assert_eq!(parse_segment_name("00000000000000000069.log.deleted"), None);
+    }
+
+    #[test]
+    fn log_starting_after_offset_zero_without_snapshot_is_reported() {
+        let tmp = tempfile::tempdir().unwrap();
+        write_log(
+            tmp.path(),
+            &[vec![enc::topic("t", id(1))]],
+            Compression::None,
+        );
+        std::fs::rename(
+            tmp.path().join("00000000000000000000.log"),
+            tmp.path().join("00000000000000000010.log"),
+        )
+        .unwrap();
+        let image = read_metadata_log(tmp.path());
+        assert_eq!(image.problems.len(), 1, "{:#?}", image.problems);
+        assert!(image.problems[0]
+            .message
+            .contains("records 0..9 are missing"));
+    }
+}
