@@ -93,8 +93,11 @@ fn legal_topic(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
 }
 
+/// One `SOURCE:key=value` of a `synonyms={...}` list.
+type Synonym = (String, String, String);
+
 /// `key=value sensitive=false synonyms={A:k=v, B:k=v}` -> (key, value, synonyms).
-fn entry_line(s: &str) -> Option<(String, String, Vec<(String, String, String)>)> {
+fn entry_line(s: &str) -> Option<(String, String, Vec<Synonym>)> {
     let (key, rest) = s.split_once('=')?;
     let key = key.trim();
     if key.is_empty() || key.contains(char::is_whitespace) {
@@ -374,5 +377,63 @@ pub(crate) fn catalog(d: &Described, path: &Path, config: &BrokerConfig) -> Topi
         problems,
         broker_level,
         metadata: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_lines() {
+        let (k, v, syn) = entry_line(
+            "segment.index.bytes=5242880 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:log.index.size.max.bytes=5242880, DEFAULT_CONFIG:log.index.size.max.bytes=10485760}",
+        )
+        .unwrap();
+        assert_eq!((k.as_str(), v.as_str()), ("segment.index.bytes", "5242880"));
+        assert_eq!(syn.len(), 2);
+        assert_eq!(syn[0].0, "DYNAMIC_BROKER_CONFIG");
+        assert_eq!(syn[1].2, "10485760");
+        // Empty values and empty synonym sets occur in real output.
+        let (k, v, syn) =
+            entry_line("follower.replication.throttled.replicas= sensitive=false synonyms={}")
+                .unwrap();
+        assert_eq!(
+            (k.as_str(), v.as_str(), syn.len()),
+            ("follower.replication.throttled.replicas", "", 0)
+        );
+        assert!(entry_line("no equals sign").is_none());
+    }
+
+    #[test]
+    fn topics_describe_lines() {
+        let d = parse(
+            "Topic: a\tTopicId: xyz\tPartitionCount: 3\tReplicationFactor: 1\tConfigs: segment.bytes=1048576\n\
+             \tTopic: a\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\n",
+            Path::new("f"),
+        )
+        .unwrap();
+        let t = &d.topics["a"];
+        assert_eq!(t.partitions, Some(3));
+        assert_eq!(t.topic_id.as_deref(), Some("xyz"));
+        assert_eq!(
+            t.entries["segment.bytes"],
+            ("1048576".to_string(), Source::File)
+        );
+    }
+
+    #[test]
+    fn file_value_does_not_replace_a_sourced_one() {
+        let d = parse(
+            "All configs for topic a are:\n  segment.bytes=2097152 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:log.segment.bytes=2097152}\n\
+             a segment.bytes=2097152\n",
+            Path::new("f"),
+        )
+        .unwrap();
+        assert_eq!(
+            d.topics["a"].entries["segment.bytes"].1,
+            Source::DynamicDefault
+        );
+        assert_eq!(d.cluster_default["log.segment.bytes"], "2097152");
     }
 }
