@@ -427,10 +427,12 @@ pub fn broker_only(config: &BrokerConfig) -> TopicCatalog {
     }
 }
 
-/// Guesses segment.index.bytes from an active segment's `.index` file: Kafka pre-allocates the
-/// active offset index to segment.index.bytes rounded down to a multiple of 8 (its entry size),
-/// so that length is the setting, give or take those few bytes. An empty or non-multiple-of-8
-/// length says nothing (a closed, trimmed index, or damage).
+/// Guesses segment.index.bytes from an active segment's `.index` file: while the broker runs
+/// (or after a crash), Kafka keeps the active offset index pre-allocated to segment.index.bytes
+/// rounded down to a multiple of 8 (its entry size), so that length is the setting, give or take
+/// those few bytes. After a clean shutdown Kafka trims every index, the active one included, to
+/// its entries (the fixture's metadata log indexes are 0 bytes), so the length then says
+/// nothing; an empty or non-multiple-of-8 length gives `None`.
 pub fn infer_index_bytes(active_offset_index_len: u64) -> Option<Valued<u64>> {
     (active_offset_index_len > 0 && active_offset_index_len % 8 == 0)
         .then(|| Valued::new(active_offset_index_len, Source::Inferred))

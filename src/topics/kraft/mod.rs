@@ -7,6 +7,21 @@
 //! Files are only ever opened for reading. Damage never panics: a corrupt or cut-short batch
 //! becomes a [`Problem`] naming the file, byte position and offset, and reading stops there
 //! (what Kafka's log recovery would truncate), keeping everything read before it.
+//!
+//! Kafka behaviour this relies on (checked against a real Kafka 4.0.0 log, see the tests):
+//! - Deleting a topic writes only a RemoveTopicRecord; its ConfigRecords stay in the log. Kafka's
+//!   replay (MetadataDelta / ReplicationControlManager) drops the topic's configs by name at
+//!   that point, and snapshots taken afterwards no longer contain them; so does this reader, and
+//!   a topic re-created under the same name starts without overrides.
+//! - The snapshot `<end offset>-<epoch>.checkpoint` holds the state *before* `end offset`;
+//!   record offsets inside it start at 0. `.checkpoint.part` / `.deleted` files and the
+//!   `<offset>.snapshot` producer-state files are not metadata snapshots and are ignored.
+//! - A damaged newest snapshot falls back to the previous one (the log must still hold the
+//!   records after it); a snapshot without its SnapshotFooter counts as damaged.
+//! - Records inside an aborted metadata transaction (Begin/Abort, KIP-868) are not applied.
+//! - Every record on disk is applied, including any past the quorum's high watermark, which is
+//!   not stored on disk. On a single controller those are committed at the next start; with
+//!   several controllers a new leader could still truncate them.
 
 pub mod batch;
 pub mod records;
