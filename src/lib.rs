@@ -16,3 +16,4 @@ pub mod report;
 pub mod scan;
 pub mod synth;
 pub mod verdict;
+pub mod topics;
