@@ -15,5 +15,5 @@ pub mod problem;
 pub mod report;
 pub mod scan;
 pub mod synth;
-pub mod verdict;
 pub mod topics;
+pub mod verdict;

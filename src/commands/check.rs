@@ -3,11 +3,13 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::config::jvm::{parse_jvm_size, JvmOptions};
-use crate::config::BrokerConfig;
+use crate::config::{BrokerConfig, Mode};
 use crate::exit_codes;
 use crate::kafka_version::{self, KafkaVersion, Rules, VersionSource};
 use crate::limits::{self, LimitInputs, Limits};
 use crate::model::{self, BaselineInput, Geometry};
+use crate::topics::{self, TopicCatalog};
+
 use crate::report::LimitsSection;
 use crate::report::{self, ReportInput};
 use crate::scan::{self, ScanOptions, Scenario};
@@ -72,6 +74,14 @@ pub struct CheckArgs {
     /// Recovery read rate per thread, e.g. 100MiB (per second).
     #[arg(long, value_name = "SIZE", default_value = "100MiB")]
     pub recovery_rate: String,
+    /// Per-topic settings: the output of `kafka-configs.sh --describe --all --entity-type
+    /// topics`, or lines `TOPIC key=value ...`. Default: the KRaft metadata log on disk, else
+    /// server.properties (with index sizes inferred from preallocated active indexes).
+    #[arg(long, value_name = "FILE")]
+    pub topic_config: Option<PathBuf>,
+    /// Print each topic's effective settings and where they came from.
+    #[arg(long)]
+    pub show_topics: bool,
     /// Scan threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -112,6 +122,25 @@ pub struct CheckArgs {
 pub enum FailOn {
     Fail,
     Warn,
+}
+
+/// --topic-config, else the KRaft metadata log on disk, else server.properties alone.
+fn load_catalog(
+    config: &BrokerConfig,
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<TopicCatalog> {
+    if let Some(f) = file {
+        return Ok(topics::from_describe_file(f, config)?);
+    }
+    if config.mode == Mode::Kraft {
+        if let Some(dir) = &config.metadata_log_dir {
+            let log = dir.join(scan::names::METADATA_TOPIC.to_string() + "-0");
+            if log.is_dir() {
+                return Ok(topics::from_metadata_log(&log, config));
+            }
+        }
+    }
+    Ok(topics::broker_only(config))
 }
 
 fn size(flag: &str, v: &str) -> anyhow::Result<u64> {
@@ -226,9 +255,16 @@ pub fn prepare(args: &CheckArgs) -> anyhow::Result<Prepared> {
 
 pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     let p = prepare(&args)?;
+    let mut catalog = load_catalog(&p.config, args.topic_config.as_deref())?;
     let mut opts = ScanOptions::for_config(&p.config);
     opts.threads = args.threads;
+    opts.smallest_index_max_bytes = catalog
+        .topics
+        .values()
+        .map(|t| t.segment_index_bytes.value)
+        .fold(opts.smallest_index_max_bytes, u64::min);
     let inv = scan::scan(&p.config, &opts);
+    let inferred = model::inference::infer_index_sizes(&mut catalog, &inv);
     if !inv.log_dirs.iter().any(|d| d.readable) {
         let reasons: Vec<String> = inv
             .all_problems()
@@ -236,11 +272,13 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
             .collect();
         anyhow::bail!("no log dir could be read:\n  {}", reasons.join("\n  "));
     }
-    let broker_geometry = Geometry {
-        index_max_bytes: p.config.log_index_size_max_bytes,
-        index_interval_bytes: p.config.log_index_interval_bytes,
+    let geometry = |topic: &str| {
+        let t = catalog.for_topic(topic);
+        Geometry {
+            index_max_bytes: t.segment_index_bytes.value,
+            index_interval_bytes: t.index_interval_bytes.value,
+        }
     };
-    let geometry = move |_topic: &str| broker_geometry;
     let cores = args
         .cores
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u64));
@@ -321,6 +359,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         estimate: Some(estimate),
         limits: Some(LimitsSection::new(&p.limits, nofile)),
         verdict: Some(verdict),
+        topics: Some(report::TopicsInput {
+            catalog: &catalog,
+            inferred,
+            show: args.show_topics,
+        }),
     });
     let text = match args.format {
         Format::Table => report::table::render(&report),

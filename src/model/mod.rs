@@ -4,6 +4,7 @@
 
 pub mod baseline;
 mod index_sim;
+pub mod inference;
 pub mod loading;
 
 use std::collections::BTreeMap;

@@ -93,6 +93,13 @@ pub struct Report {
     pub scenario: Scenario,
     pub config: ConfigSection,
     pub inventory: InventorySection,
+    pub topics: Vec<TopicRow>,
+    /// Where per-topic settings came from (metadata log, --topic-config, server.properties).
+    pub topics_source: Option<String>,
+    #[serde(skip)]
+    pub show_topics: bool,
+    #[serde(skip)]
+    pub notes: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub estimate: Option<Estimate>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -236,6 +243,39 @@ pub struct ReportInput<'a> {
     pub estimate: Option<Estimate>,
     pub limits: Option<LimitsSection>,
     pub verdict: Option<Verdict>,
+    pub topics: Option<TopicsInput<'a>>,
+}
+
+pub struct TopicsInput<'a> {
+    pub catalog: &'a crate::topics::TopicCatalog,
+    /// Human notes on index sizes inferred from the disk.
+    pub inferred: Vec<String>,
+    pub show: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TopicSources {
+    pub segment_bytes: crate::topics::Source,
+    pub segment_index_bytes: crate::topics::Source,
+    pub cleanup_policy: crate::topics::Source,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TopicRow {
+    pub name: String,
+    /// Partition dirs of the topic on this broker.
+    pub partitions: u64,
+    pub segments: u64,
+    pub log_bytes: u64,
+    pub segment_bytes: u64,
+    pub segment_index_bytes: u64,
+    pub cleanup_policy: String,
+    pub source: TopicSources,
+    /// Index mappings after loading and at the worst-case peak.
+    pub index_maps_live: u64,
+    pub index_bytes_live: u64,
+    pub index_maps_worst: u64,
+    pub index_bytes_worst: u64,
 }
 
 pub fn build(input: ReportInput) -> Report {
@@ -249,8 +289,48 @@ pub fn build(input: ReportInput) -> Report {
             .cmp(&a.severity)
             .then_with(|| a.path.cmp(&b.path))
     });
+    let mut topics = Vec::new();
+    let (mut topics_source, mut show_topics, mut notes) = (None, false, Vec::new());
+    if let (Some(t), Some(e)) = (&input.topics, &input.estimate) {
+        topics_source = Some(t.catalog.origin.clone());
+        show_topics = t.show;
+        notes.extend(t.inferred.iter().map(|n| format!("inferred {n}")));
+        // Topics on disk, and topics the catalog knows that have no partition here.
+        let none = crate::model::TopicEstimate::default();
+        let names: std::collections::BTreeSet<&String> =
+            e.topics.keys().chain(t.catalog.topics.keys()).collect();
+        for name in names {
+            let te = e.topics.get(name).unwrap_or(&none);
+            let s = t.catalog.for_topic(name);
+            topics.push(TopicRow {
+                name: name.clone(),
+                partitions: te.partitions,
+                segments: te.segments,
+                log_bytes: te.log_bytes,
+                segment_bytes: s.segment_bytes.value,
+                segment_index_bytes: s.segment_index_bytes.value,
+                cleanup_policy: s.cleanup_policy.value.clone(),
+                source: TopicSources {
+                    segment_bytes: s.segment_bytes.source,
+                    segment_index_bytes: s.segment_index_bytes.source,
+                    cleanup_policy: s.cleanup_policy.source,
+                },
+                index_maps_live: te.live.maps,
+                index_bytes_live: te.live.bytes,
+                index_maps_worst: te.live.maps + te.garbage.maps,
+                index_bytes_worst: te.live.bytes + te.garbage.bytes,
+            });
+        }
+    }
+    if let Some(t) = &input.topics {
+        problems.extend(t.catalog.problems.iter().cloned());
+    }
     Report {
         schema_version: SCHEMA_VERSION,
+        topics,
+        topics_source,
+        show_topics,
+        notes,
         tool: Tool {
             name: "kafka-preflight",
             version: env!("CARGO_PKG_VERSION"),

@@ -110,6 +110,45 @@ pub fn render(r: &Report) -> String {
         );
     }
 
+    if r.show_topics && !r.topics.is_empty() {
+        let mut b = Builder::default();
+        b.push_record([
+            "topic",
+            "partitions",
+            "segments",
+            "segment.bytes",
+            "source",
+            "segment.index.bytes",
+            "source",
+            "cleanup.policy",
+            "source",
+            "worst index maps",
+        ]);
+        for t in &r.topics {
+            b.push_record([
+                t.name.clone(),
+                count(t.partitions),
+                count(t.segments),
+                bytes(t.segment_bytes),
+                name(&t.source.segment_bytes),
+                bytes(t.segment_index_bytes),
+                name(&t.source.segment_index_bytes),
+                t.cleanup_policy.clone(),
+                name(&t.source.cleanup_policy),
+                count(t.index_maps_worst),
+            ]);
+        }
+        let _ = writeln!(
+            out,
+            "\nTopics (settings from {}):\n{}",
+            r.topics_source.as_deref().unwrap_or("?"),
+            table(b)
+        );
+    }
+    for n in &r.notes {
+        let _ = writeln!(out, "note: {n}");
+    }
+
     if let Some(e) = &r.estimate {
         let mut b = Builder::default();
         b.push_record(["", "after loading", "best-case peak", "worst-case peak"]);
