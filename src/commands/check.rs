@@ -10,8 +10,9 @@ use crate::limits::{self, LimitInputs, Limits};
 use crate::model::{self, BaselineInput, Geometry};
 use crate::topics::{self, TopicCatalog};
 
-use crate::report::LimitsSection;
 use crate::report::{self, ReportInput};
+use crate::report::{LimitsSection, Report};
+use crate::scan::Inventory;
 use crate::scan::{self, ScanOptions, Scenario};
 use crate::verdict::{self, EffectiveLimits, Status, VerdictInput};
 
@@ -88,6 +89,9 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Write the report to FILE (atomically: temp file + rename) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 
     /// RLIMIT_AS the broker will run under: KiB as `ulimit -v` prints it, a size such as 7G
     /// (binary units), or `unlimited`. Default: see "Limit sources" in --help.
@@ -253,8 +257,11 @@ pub fn prepare(args: &CheckArgs) -> anyhow::Result<Prepared> {
     })
 }
 
-pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
-    let p = prepare(&args)?;
+/// Scans the broker's log dirs and resolves per-topic settings (inference included).
+pub fn scan_broker(
+    args: &CheckArgs,
+    p: &Prepared,
+) -> anyhow::Result<(Inventory, TopicCatalog, Vec<String>)> {
     let mut catalog = load_catalog(&p.config, args.topic_config.as_deref())?;
     let mut opts = ScanOptions::for_config(&p.config);
     opts.threads = args.threads;
@@ -264,7 +271,6 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         .map(|t| t.segment_index_bytes.value)
         .fold(opts.smallest_index_max_bytes, u64::min);
     let inv = scan::scan(&p.config, &opts);
-    let inferred = model::inference::infer_index_sizes(&mut catalog, &inv);
     if !inv.log_dirs.iter().any(|d| d.readable) {
         let reasons: Vec<String> = inv
             .all_problems()
@@ -272,6 +278,18 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
             .collect();
         anyhow::bail!("no log dir could be read:\n  {}", reasons.join("\n  "));
     }
+    let inferred = model::inference::infer_index_sizes(&mut catalog, &inv);
+    Ok((inv, catalog, inferred))
+}
+
+/// Model, limits and verdict for a scanned broker: the whole report.
+pub fn evaluate(
+    args: &CheckArgs,
+    p: &Prepared,
+    inv: &Inventory,
+    catalog: &TopicCatalog,
+    inferred: Vec<String>,
+) -> anyhow::Result<Report> {
     let geometry = |topic: &str| {
         let t = catalog.for_topic(topic);
         Geometry {
@@ -288,7 +306,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
             .and_then(|v| v.trim().parse().ok())
     });
     let estimate = model::estimate(&model::ModelInput {
-        inventory: &inv,
+        inventory: inv,
         config: &p.config,
         rules: p.rules,
         scenario: args.scenario,
@@ -322,6 +340,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     let problems: Vec<_> = inv
         .all_problems()
         .chain(estimate.problems.iter())
+        .chain(catalog.problems.iter())
         .cloned()
         .collect();
     let topics_total = estimate
@@ -340,11 +359,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         partitions: topics_total.0,
         log_bytes: topics_total.1,
     });
-    let code = match (verdict.status, args.fail_on) {
-        (Status::Fail, _) | (Status::Warn, FailOn::Warn) => exit_codes::CHECK_FAILED,
-        _ => exit_codes::OK,
-    };
-    let report = report::build(ReportInput {
+    Ok(report::build(ReportInput {
         config: &p.config,
         rules: &p.rules,
         version_source: p.version_source,
@@ -355,20 +370,62 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
                 .unwrap_or(model::baseline::KAFKA_DEFAULT_HEAP),
         ),
         scenario: args.scenario,
-        inventory: &inv,
+        inventory: inv,
         estimate: Some(estimate),
         limits: Some(LimitsSection::new(&p.limits, nofile)),
         verdict: Some(verdict),
         topics: Some(report::TopicsInput {
-            catalog: &catalog,
+            catalog,
             inferred,
             show: args.show_topics,
         }),
-    });
-    let text = match args.format {
-        Format::Table => report::table::render(&report),
-        Format::Json => report::json::render(&report),
-    };
-    print!("{text}");
-    Ok(code)
+    }))
+}
+
+/// 0 when no check fails, 1 when one fails (or warns, with --fail-on warn).
+pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
+    match (report.verdict, fail_on) {
+        (Some(Status::Fail), _) | (Some(Status::Warn), FailOn::Warn) => exit_codes::CHECK_FAILED,
+        _ => exit_codes::OK,
+    }
+}
+
+pub fn render(report: &Report, format: Format) -> String {
+    match format {
+        Format::Table => report::table::render(report),
+        Format::Json => report::json::render(report),
+    }
+}
+
+/// Writes next to the target and renames, so a reader (a fleet merge) never sees half a report.
+pub fn write_atomically(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .with_context(|| format!("--output {}: not a file name", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot rename {} to {}", tmp.display(), path.display())
+    })
+}
+
+pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
+    let p = prepare(&args)?;
+    let (inv, catalog, inferred) = scan_broker(&args, &p)?;
+    let report = evaluate(&args, &p, &inv, &catalog, inferred)?;
+    let text = render(&report, args.format);
+    match &args.output {
+        Some(path) => write_atomically(path, &text)?,
+        None => print!("{text}"),
+    }
+    Ok(exit_code(&report, args.fail_on))
 }

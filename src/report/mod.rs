@@ -85,10 +85,30 @@ pub struct InventorySection {
     pub incomplete: bool,
 }
 
+/// Who was checked, so reports from many hosts can be merged.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct BrokerIdentity {
+    pub host: Option<String>,
+    /// node.id / broker.id from server.properties, else meta.properties.
+    pub broker_id: Option<i32>,
+    pub cluster_id: Option<String>,
+    pub kafka_version: String,
+    /// RFC 3339, UTC.
+    pub checked_at: String,
+}
+
+fn hostname() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
+    pub broker: BrokerIdentity,
     pub kafka: KafkaSection,
     pub scenario: Scenario,
     pub config: ConfigSection,
@@ -325,8 +345,25 @@ pub fn build(input: ReportInput) -> Report {
     if let Some(t) = &input.topics {
         problems.extend(t.catalog.problems.iter().cloned());
     }
+    let meta = input
+        .inventory
+        .log_dirs
+        .iter()
+        .filter_map(|d| d.meta.as_ref());
+    let (mut meta_id, mut cluster_id) = (None, None);
+    for m in meta {
+        meta_id = meta_id.or(m.node_id.or(m.broker_id));
+        cluster_id = cluster_id.or(m.cluster_id.clone());
+    }
     Report {
         schema_version: SCHEMA_VERSION,
+        broker: BrokerIdentity {
+            host: hostname(),
+            broker_id: c.node_id.or(meta_id),
+            cluster_id,
+            kafka_version: input.rules.version.to_string(),
+            checked_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        },
         topics,
         topics_source,
         show_topics,
