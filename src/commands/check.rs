@@ -83,6 +83,10 @@ pub struct CheckArgs {
     /// Print each topic's effective settings and where they came from.
     #[arg(long)]
     pub show_topics: bool,
+    /// Stop scanning after this many seconds (hung or slow mounts) and report what was read;
+    /// a scan blocked in the kernel past it ends the tool with exit code 2.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
     /// Scan threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -147,13 +151,20 @@ fn load_catalog(
     Ok(topics::broker_only(config))
 }
 
+/// A JVM-style size (6g, 512m) or one with a binary unit (6GiB); decimal units (6GB) are
+/// refused as ambiguous.
 fn size(flag: &str, v: &str) -> anyhow::Result<u64> {
+    let binary_unit = v.to_ascii_lowercase().contains("ib");
     parse_jvm_size(v)
         .or_else(|| {
-            v.trim()
-                .parse::<bytesize::ByteSize>()
-                .ok()
-                .map(|b| b.as_u64())
+            binary_unit
+                .then(|| {
+                    v.trim()
+                        .parse::<bytesize::ByteSize>()
+                        .ok()
+                        .map(|b| b.as_u64())
+                })
+                .flatten()
         })
         .with_context(|| format!("{flag} {v:?}: expected a size such as 6g, 512MiB or 3865470566"))
 }
@@ -265,12 +276,28 @@ pub fn scan_broker(
     let mut catalog = load_catalog(&p.config, args.topic_config.as_deref())?;
     let mut opts = ScanOptions::for_config(&p.config);
     opts.threads = args.threads;
+    let timeout = args
+        .timeout
+        .map(|s| {
+            if s.is_finite() && s > 0.0 {
+                Ok(std::time::Duration::from_secs_f64(s))
+            } else {
+                Err(anyhow::anyhow!(
+                    "--timeout {s}: expected a positive number of seconds"
+                ))
+            }
+        })
+        .transpose()?;
+    opts.deadline = timeout.map(|t| std::time::Instant::now() + t);
     opts.smallest_index_max_bytes = catalog
         .topics
         .values()
         .map(|t| t.segment_index_bytes.value)
         .fold(opts.smallest_index_max_bytes, u64::min);
-    let inv = scan::scan(&p.config, &opts);
+    let inv = match timeout {
+        None => scan::scan(&p.config, &opts),
+        Some(t) => scan_with_watchdog(&p.config, opts, t)?,
+    };
     if !inv.log_dirs.iter().any(|d| d.readable) {
         let reasons: Vec<String> = inv
             .all_problems()
@@ -280,6 +307,26 @@ pub fn scan_broker(
     }
     let inferred = model::inference::infer_index_sizes(&mut catalog, &inv);
     Ok((inv, catalog, inferred))
+}
+
+/// A read stuck in the kernel (a hung NFS mount) cannot be cancelled: run the scan on its own
+/// thread and give up on it, naming the dirs, if it is not back shortly after the deadline.
+fn scan_with_watchdog(
+    config: &BrokerConfig,
+    opts: ScanOptions,
+    t: std::time::Duration,
+) -> anyhow::Result<Inventory> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let config = config.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(scan::scan(&config, &opts));
+    });
+    rx.recv_timeout(t + std::time::Duration::from_secs(5)).map_err(|_| {
+        anyhow::anyhow!(
+            "the scan did not finish within --timeout {:.0} s plus 5 s: a log dir is not answering (hung or very slow mount?)",
+            t.as_secs_f64()
+        )
+    })
 }
 
 /// Model, limits and verdict for a scanned broker: the whole report.

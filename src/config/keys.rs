@@ -80,16 +80,20 @@ fn absolute(p: &str) -> PathBuf {
     }
 }
 
-fn log_dirs(settings: &Settings) -> Result<Vec<PathBuf>, ConfigError> {
+/// The configured log dirs, absolute, and the entries Kafka would reject as duplicates
+/// (LogManager compares canonical paths and throws "Duplicate log directory found").
+fn log_dirs(settings: &Settings) -> Result<(Vec<PathBuf>, Vec<String>), ConfigError> {
     // log.dirs wins over log.dir (KafkaConfig.logDirs); both are comma-separated lists.
     let (key, setting) = match (settings.get("log.dirs"), settings.get("log.dir")) {
         (Some(s), _) => ("log.dirs", s.clone()),
         (None, Some(s)) => ("log.dir", s.clone()),
         (None, None) => {
-            return Ok(vec![PathBuf::from(KAFKA_DEFAULT_LOG_DIR)]);
+            return Ok((vec![PathBuf::from(KAFKA_DEFAULT_LOG_DIR)], Vec::new()));
         }
     };
     let mut dirs: Vec<PathBuf> = Vec::new();
+    let mut canonical: Vec<PathBuf> = Vec::new();
+    let mut duplicates = Vec::new();
     for part in setting
         .value
         .split(',')
@@ -97,9 +101,16 @@ fn log_dirs(settings: &Settings) -> Result<Vec<PathBuf>, ConfigError> {
         .filter(|p| !p.is_empty())
     {
         let p = absolute(part);
-        if !dirs.contains(&p) {
-            dirs.push(p);
+        let c = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+        if canonical.contains(&c) {
+            duplicates.push(format!(
+                "{part} (the same directory as an earlier entry, {})",
+                c.display()
+            ));
+            continue;
         }
+        canonical.push(c);
+        dirs.push(p);
     }
     if dirs.is_empty() {
         return Err(bad(
@@ -108,14 +119,14 @@ fn log_dirs(settings: &Settings) -> Result<Vec<PathBuf>, ConfigError> {
             "expected a comma-separated list of directories; it is empty".into(),
         ));
     }
-    Ok(dirs)
+    Ok((dirs, duplicates))
 }
 
 pub(super) fn build(
     path: Option<PathBuf>,
     settings: Settings,
 ) -> Result<BrokerConfig, ConfigError> {
-    let log_dirs = log_dirs(&settings)?;
+    let (log_dirs, duplicate_log_dirs) = log_dirs(&settings)?;
 
     let process_roles: Vec<String> = match settings.get("process.roles") {
         Some(s) => {
@@ -200,6 +211,7 @@ pub(super) fn build(
         path,
         settings,
         log_dirs,
+        duplicate_log_dirs,
         mode,
         process_roles,
         metadata_log_dir,
@@ -236,6 +248,7 @@ mod tests {
     fn log_dirs_wins_over_log_dir_and_dedups() {
         let c = cfg("log.dir=/x\nlog.dirs=/a, /b ,/a\n").unwrap();
         assert_eq!(c.log_dirs, vec![PathBuf::from("/a"), PathBuf::from("/b")]);
+        assert_eq!(c.duplicate_log_dirs.len(), 1);
         let c = cfg("log.dir=/x\n").unwrap();
         assert_eq!(c.log_dirs, vec![PathBuf::from("/x")]);
     }

@@ -278,7 +278,11 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(out, "\nProblems:");
         for p in r.problems.iter().take(50) {
             let sev = name(&p.severity);
-            let _ = writeln!(out, "  {sev:<7} {}: {}", p.path.display(), p.message);
+            if p.path.as_os_str().is_empty() {
+                let _ = writeln!(out, "  {sev:<7} {}", p.message);
+            } else {
+                let _ = writeln!(out, "  {sev:<7} {}: {}", p.path.display(), p.message);
+            }
         }
         if r.problems.len() > 50 {
             let _ = writeln!(

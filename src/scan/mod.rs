@@ -33,6 +33,8 @@ pub struct ScanOptions {
     /// segment.index.bytes) the model will compare against; see [`IrregularThreshold`].
     pub smallest_index_max_bytes: u64,
     pub threads: Option<usize>,
+    /// Stop reading partition dirs after this instant (--timeout); what was read is reported.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl ScanOptions {
@@ -41,6 +43,7 @@ impl ScanOptions {
             page_size: page_size(),
             smallest_index_max_bytes: config.log_index_size_max_bytes.min(10 * 1024 * 1024),
             threads: None,
+            deadline: None,
         }
     }
 
@@ -303,7 +306,11 @@ fn scan_remote_cache(path: &Path, problems: &mut Vec<Problem>) -> RemoteIndexCac
 
 /// Scans every log dir of `config` (and metadata.log.dir when it is separate).
 pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
-    let mut problems = Vec::new();
+    let mut problems: Vec<Problem> = config
+        .duplicate_log_dirs
+        .iter()
+        .map(|d| Problem::error(d, "duplicate log directory in log.dirs: Kafka refuses to start (\"Duplicate log directory found\")"))
+        .collect();
     let mut dirs: Vec<(PathBuf, LogDirRole)> = config
         .log_dirs
         .iter()
@@ -322,27 +329,28 @@ pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
 
     let page = opts.page_size;
     let threshold = opts.threshold();
+    let mut plans = plans;
+    let jobs: Vec<(usize, PathBuf, PartitionTask)> = plans
+        .iter_mut()
+        .enumerate()
+        .flat_map(|(i, plan)| {
+            let dir = plan.dir.path.clone();
+            std::mem::take(&mut plan.tasks)
+                .into_iter()
+                .map(move |t| (i, dir.join(&t.dir), t))
+        })
+        .collect();
+    let skipped = std::sync::atomic::AtomicU64::new(0);
+    let deadline = opts.deadline;
     let run = || {
-        let jobs: Vec<(usize, &Path, &PartitionTask)> = plans
-            .iter()
-            .enumerate()
-            .flat_map(|(i, plan)| {
-                plan.tasks
-                    .iter()
-                    .map(move |t| (i, plan.dir.path.as_path(), t))
-            })
-            .collect();
         jobs.into_par_iter()
-            .map(|(i, dir, t)| {
+            .map(|(i, path, task)| {
                 let mut probs = Vec::new();
-                let task = PartitionTask {
-                    dir: t.dir.clone(),
-                    topic: t.topic.clone(),
-                    partition: t.partition,
-                    kind: t.kind,
-                    recovery_point: t.recovery_point,
-                };
-                let p = scan_partition(&dir.join(&t.dir), task, page, threshold, &mut probs);
+                if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                    skipped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    return (i, None, probs);
+                }
+                let p = scan_partition(&path, task, page, threshold, &mut probs);
                 (i, p, probs)
             })
             .collect::<Vec<_>>()
@@ -372,11 +380,18 @@ pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
         d.partitions.sort_by(|a, b| a.dir.cmp(&b.dir));
     }
     check_cluster_ids(&log_dirs, &mut problems);
+    let skipped = skipped.into_inner();
+    if skipped > 0 {
+        problems.push(Problem::error(
+            "",
+            format!("scan stopped at --timeout: {skipped} partition dir(s) not read; the numbers cover only what was read"),
+        ));
+    }
     Inventory {
         log_dirs,
         page_size: page,
         problems,
-        incomplete: false,
+        incomplete: skipped > 0,
     }
 }
 
