@@ -7,5 +7,6 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod exit_codes;
+pub mod live;
 pub mod problem;
 pub mod scan;

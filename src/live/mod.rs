@@ -1,0 +1,22 @@
+//! Live measurements of a running broker from /proc: what `inspect` and `watch` show, and what
+//! `check --pid` can calibrate against.
+//!
+//! A broker that dies in log loading with `Map failed` has run out of address space
+//! (RLIMIT_AS) or map areas (vm.max_map_count) while mapping and resizing index files; the
+//! numbers here are the ones that decide that: VmSize, map areas, index mappings, and limits.
+
+pub mod chart;
+pub mod discover;
+pub mod error;
+pub mod index;
+pub mod logtail;
+pub mod measure;
+pub mod parse;
+pub mod proc;
+pub mod watch;
+
+pub use discover::{find_brokers, Candidate};
+pub use error::LiveError;
+pub use index::{IndexMappings, IndexSummary};
+pub use measure::{measure, measure_with, sample, Baseline, Limits, Measurement, Sample};
+pub use proc::ProcFs;
