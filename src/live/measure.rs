@@ -198,11 +198,20 @@ pub struct InspectReport<'a> {
 }
 
 impl Measurement {
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(InspectReport {
+    pub fn report(&self) -> InspectReport<'_> {
+        InspectReport {
             schema_version: SCHEMA_VERSION,
             measurement: self,
-        })
-        .unwrap_or(serde_json::Value::Null)
+        }
+    }
+
+    /// The `inspect --format json` document, keys in declaration order.
+    pub fn to_json_string(&self) -> String {
+        // Serializing plain structs of numbers and strings cannot fail.
+        serde_json::to_string_pretty(&self.report()).unwrap_or_default()
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self.report()).unwrap_or(serde_json::Value::Null)
     }
 }

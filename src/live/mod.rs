@@ -8,6 +8,7 @@
 pub mod chart;
 pub mod discover;
 pub mod error;
+pub mod fmt;
 pub mod index;
 pub mod logtail;
 pub mod measure;
