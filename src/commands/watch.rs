@@ -242,8 +242,10 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
         match sample(&proc, pid) {
             Ok(s) => {
                 rec.push(t_ms, s);
-                if limits.is_none() {
-                    limits = Limits::read(&proc, pid).ok();
+                // Re-read each time: a start script may lower them (ulimit) before it execs
+                // java, and prlimit can change them at run time; the last ones are in force.
+                if let Ok(l) = Limits::read(&proc, pid) {
+                    limits = Some(l);
                 }
                 if settle.observe(t_ms, &s) {
                     break End::Settled {
