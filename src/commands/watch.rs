@@ -158,7 +158,7 @@ struct Report<'a> {
 }
 
 pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
-    if args.pid.is_some() == !args.command.is_empty() {
+    if args.pid.is_some() != args.command.is_empty() {
         bail!("give either --pid PID or the command to start after `--`, e.g. watch -- bin/kafka-server-start.sh config/server.properties");
     }
     if args.interval < Duration::from_millis(10) {

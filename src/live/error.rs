@@ -55,15 +55,25 @@ impl LiveError {
             return None;
         };
         let as_owner = match owner {
-            Some(o) if o.uid != 0 => format!(
-                " or as the broker's user: sudo -u {} kafka-preflight {args}",
-                o.sudo_user()
-            ),
-            _ => String::new(),
+            Some(o) if o.uid != 0 => {
+                Some(format!("sudo -u {} kafka-preflight {args}", o.sudo_user()))
+            }
+            _ => None,
         };
-        Some(format!(
-            "run it as root (sudo kafka-preflight {args}){as_owner}"
-        ))
+        // SAFETY: geteuid cannot fail.
+        Some(match (unsafe { libc::geteuid() } == 0, as_owner) {
+            (false, Some(o)) => {
+                format!("run it as root (sudo kafka-preflight {args}) or as the broker's user: {o}")
+            }
+            (false, None) => format!("run it as root: sudo kafka-preflight {args}"),
+            (true, Some(o)) => format!(
+                "run it as the broker's user ({o}), or where root has CAP_SYS_PTRACE \
+                 (e.g. inside the broker's container)"
+            ),
+            (true, None) => "run it where root has CAP_SYS_PTRACE over the broker, e.g. inside \
+                 the broker's container or PID namespace"
+                .to_string(),
+        })
     }
 }
 
@@ -78,11 +88,14 @@ fn permission_message(pid: Option<i32>, path: &std::path::Path, owner: &Option<O
         ),
         _ => format!("; kafka-preflight runs as uid {me}"),
     };
-    format!(
-        "permission denied reading {}{whose}. The kernel shows another user's memory maps, \
-         limits and open files only to root or to that user",
-        path.display()
-    )
+    let why = if me == 0 {
+        "Even root needs ptrace access (CAP_SYS_PTRACE) to read another process's memory maps; \
+         a container, a user namespace or a security module (Yama, AppArmor, SELinux) denies it here"
+    } else {
+        "The kernel shows another user's memory maps, limits and open files only to root or to \
+         that user"
+    };
+    format!("permission denied reading {}{whose}. {why}", path.display())
 }
 
 /// Looks up a user name for a uid in the passwd database (None when it has no entry, as in

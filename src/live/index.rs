@@ -138,7 +138,7 @@ pub fn summarize(maps: &[Mapping], top_n: usize) -> IndexSummary {
             mappings: acc.totals(),
         })
         .collect();
-    by_log_dir.sort_by(|a, b| b.mappings.bytes.cmp(&a.mappings.bytes));
+    by_log_dir.sort_by_key(|d| std::cmp::Reverse(d.mappings.bytes));
 
     let mut top_partitions: Vec<PartitionMappings> = by_partition
         .into_iter()
