@@ -62,6 +62,10 @@ pub struct WatchArgs {
     pub proc_root: PathBuf,
 }
 
+/// Consecutive unreadable samples of a live process before giving up: a single one happens
+/// while it execs or exits, a run of them means something is wrong with /proc.
+const MAX_FAILED_SAMPLES: u32 = 50;
+
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_interrupt(_: libc::c_int) {
@@ -202,9 +206,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
             stop_child(child.as_mut());
             return Err(with_hint(e, &rerun));
         }
-        Err(e @ LiveError::NoSuchProcess { .. }) if child.is_none() => {
-            return Err(e.into());
-        }
+        Err(e) if child.is_none() => return Err(e.into()),
         _ => {}
     }
     if let Ok(l) = Limits::read(&proc, pid) {
@@ -229,6 +231,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
     let mut settle = Settle::new(args.settle);
     let mut log_error_shown = false;
     let mut tick: u32 = 0;
+    let mut failures = 0;
     let end = loop {
         let t_ms = started.elapsed().as_millis() as u64;
         if INTERRUPTED.load(Ordering::SeqCst) {
@@ -241,6 +244,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
         }
         match sample(&proc, pid) {
             Ok(s) => {
+                failures = 0;
                 rec.push(t_ms, s);
                 // Re-read each time: a start script may lower them (ulimit) before it execs
                 // java, and prlimit can change them at run time; the last ones are in force.
@@ -269,7 +273,14 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
                 stop_child(child.as_mut());
                 return Err(with_hint(e, &rerun));
             }
-            Err(_) => {}
+            Err(e) => {
+                failures += 1;
+                if failures >= MAX_FAILED_SAMPLES {
+                    stop_child(child.as_mut());
+                    return Err(anyhow::Error::new(e)
+                        .context(format!("{MAX_FAILED_SAMPLES} samples in a row failed")));
+                }
+            }
         }
         if let Some(l) = log.as_mut() {
             if let Err(e) = l.poll() {

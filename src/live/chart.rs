@@ -69,6 +69,13 @@ pub fn render_svg(rec: &Recording, limits: Option<&Limits>, title: &str) -> anyh
             .configure_mesh()
             .x_desc("seconds")
             .y_desc(unit)
+            .y_label_formatter(&|v| {
+                if unit == "GiB" {
+                    format!("{v:.1}")
+                } else {
+                    format!("{v:.0}")
+                }
+            })
             .draw()
             .map_err(err)?;
         let series = |f: fn(&super::watch::Point) -> u64| -> Vec<(f64, f64)> {
@@ -104,8 +111,10 @@ pub fn render_svg(rec: &Recording, limits: Option<&Limits>, title: &str) -> anyh
         hline(&mut chart, as_line.map(|v| v / div), t_max, &as_label)?;
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
+            // Between the address-space curve and the much smaller index curve, where a
+            // recovering broker's chart is usually empty.
+            .position(SeriesLabelPosition::MiddleRight)
+            .background_style(WHITE.mix(0.7))
             .border_style(BLACK)
             .draw()
             .map_err(err)?;
@@ -127,6 +136,7 @@ pub fn render_svg(rec: &Recording, limits: Option<&Limits>, title: &str) -> anyh
             .configure_mesh()
             .x_desc("seconds")
             .y_desc("map areas")
+            .y_label_formatter(&|v| format!("{v:.0}"))
             .draw()
             .map_err(err)?;
         let series = |f: fn(&super::watch::Point) -> u64| -> Vec<(f64, f64)> {
@@ -159,8 +169,10 @@ pub fn render_svg(rec: &Recording, limits: Option<&Limits>, title: &str) -> anyh
         hline(&mut chart, mmc_line, t_max, &mmc_label)?;
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
+            // Between the address-space curve and the much smaller index curve, where a
+            // recovering broker's chart is usually empty.
+            .position(SeriesLabelPosition::MiddleRight)
+            .background_style(WHITE.mix(0.7))
             .border_style(BLACK)
             .draw()
             .map_err(err)?;
