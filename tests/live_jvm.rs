@@ -356,3 +356,61 @@ fn watch_a_start_that_dies_with_map_failed_under_ulimit_v() {
     );
     assert!(!stdout.contains("an earlier start"), "{stdout}");
 }
+
+/// `kafka-server-start.sh -daemon` puts java in the background and exits 0: watch must follow
+/// the JVM, not report the script's exit, and --stop must stop the JVM.
+#[test]
+fn watch_follows_a_jvm_that_the_start_script_backgrounds() {
+    let classes = require_java!();
+    let tmp = tempfile::tempdir().unwrap();
+    let java = java_args(
+        classes,
+        &[format!("dir={}", tmp.path().display()), "remaps=2".into()],
+    )
+    .iter()
+    .map(|a| format!("'{a}'"))
+    .collect::<Vec<_>>()
+    .join(" ");
+    let script = format!("java {java} >/dev/null 2>&1 & exit 0");
+    let out = Command::new(BIN)
+        .args([
+            "watch",
+            "--interval",
+            "50ms",
+            "--duration",
+            "3s",
+            "--settle",
+            "0",
+        ])
+        .args(["--stop", "--format", "json", "--", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j = json(&out);
+    assert_eq!(j["ended"]["reason"], "duration", "{j:#}");
+    let (pid, started) = (
+        j["pid"].as_i64().unwrap(),
+        j["started_pid"].as_i64().unwrap(),
+    );
+    assert_ne!(pid, started, "still watching the script: {j:#}");
+    assert!(
+        j["peaks"]["index_mappings_count"].as_u64().unwrap() >= 2 * 3 + 1 + 2,
+        "{j:#}"
+    );
+    assert_eq!(j["still_running"], false);
+    let gone = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        !Path::new(&format!("/proc/{pid}")).exists()
+    });
+    if !gone {
+        // Do not leave the JVM behind when the assertion below fails.
+        // SAFETY: kill has no memory-safety preconditions.
+        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    }
+    assert!(gone, "--stop left java pid {pid} running");
+}

@@ -145,7 +145,10 @@ struct Headroom {
 #[derive(Debug, Serialize)]
 struct Report<'a> {
     schema_version: u32,
+    /// The process sampled: the started command, or the JVM it started.
     pid: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    started_pid: Option<i32>,
     started_by_watch: bool,
     samples: usize,
     interval_ms: u64,
@@ -181,9 +184,10 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
     catch_interrupts();
     let started = Instant::now();
     let mut child: Option<Child> = None;
-    let pid = match args.pid {
+    let mut pid = match args.pid {
         Some(p) => p,
         None => {
+            become_subreaper();
             let c = std::process::Command::new(&args.command[0])
                 .args(&args.command[1..])
                 .spawn()
@@ -197,14 +201,15 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
             pid
         }
     };
-    let rerun = format!("watch --pid {pid}");
+    let child_pid = child.as_ref().map(|c| c.id() as i32);
+    let rerun = |pid: i32| format!("watch --pid {pid}");
 
     // A first sample now, so a wrong pid or missing permission is reported before any wait.
     let mut limits = None;
     match sample(&proc, pid) {
         Err(e @ LiveError::PermissionDenied { .. }) => {
             stop_child(child.as_mut());
-            return Err(with_hint(e, &rerun));
+            return Err(with_hint(e, &rerun(pid)));
         }
         Err(e) if child.is_none() => return Err(e.into()),
         _ => {}
@@ -237,9 +242,26 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
         if INTERRUPTED.load(Ordering::SeqCst) {
             break End::Interrupted;
         }
+        if Some(pid) == child_pid {
+            if let Some(j) = follow_java(&proc, pid) {
+                eprintln!("kafka-preflight: following java pid {j}, started by pid {pid}");
+                pid = j;
+            }
+        }
         if let Some(c) = child.as_mut() {
-            if let Ok(Some(status)) = c.try_wait() {
-                break end_of(status);
+            // Once a forked JVM is followed, the wrapper's exit (e.g. -daemon) is not the end.
+            if let (Ok(Some(status)), true) = (c.try_wait(), Some(pid) == child_pid) {
+                // `-daemon` starts java in the background and exits 0; as subreaper we
+                // inherited the JVM.
+                match status.success().then(|| adopted_java(&proc)).flatten() {
+                    Some(j) => {
+                        eprintln!(
+                            "kafka-preflight: pid {pid} exited 0 and left java pid {j} running; following it"
+                        );
+                        pid = j;
+                    }
+                    None => break end_of(status),
+                }
             }
         }
         match sample(&proc, pid) {
@@ -258,11 +280,16 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
                 }
             }
             Err(LiveError::NoSuchProcess { .. }) => {
-                break match child.as_mut().map(|c| c.wait()) {
+                let ours = child.as_mut().filter(|_| Some(pid) == child_pid);
+                break match ours.map(|c| c.wait()) {
                     Some(Ok(status)) => end_of(status),
-                    _ => End::Exited {
-                        exit_code: None,
-                        signal: None,
+                    // A followed JVM we adopted is ours to reap, with its status.
+                    _ => match reap(pid) {
+                        Some(status) => end_of(status),
+                        None => End::Exited {
+                            exit_code: None,
+                            signal: None,
+                        },
                     },
                 };
             }
@@ -271,7 +298,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
             Err(e @ LiveError::PermissionDenied { .. }) => {
                 // The broker dropped privileges (e.g. setuid) after we started it.
                 stop_child(child.as_mut());
-                return Err(with_hint(e, &rerun));
+                return Err(with_hint(e, &rerun(pid)));
             }
             Err(e) => {
                 failures += 1;
@@ -310,10 +337,16 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
     let still_running = match child.as_mut() {
         Some(c) if !end.died() => {
             if args.stop {
+                if Some(pid) != child_pid {
+                    stop_pid(&proc, pid);
+                    reap(pid);
+                }
                 stop_child(Some(c));
                 Some(false)
-            } else {
+            } else if Some(pid) == child_pid {
                 Some(matches!(c.try_wait(), Ok(None)))
+            } else {
+                Some(proc.exists(pid))
             }
         }
         _ => None,
@@ -323,6 +356,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
     let report = Report {
         schema_version: SCHEMA_VERSION,
         pid,
+        started_pid: child_pid,
         started_by_watch: child.is_some(),
         samples: rec.points.len(),
         interval_ms: args.interval.as_millis() as u64,
@@ -397,6 +431,64 @@ fn sleep_until(deadline: Instant) {
         }
         std::thread::sleep((deadline - now).min(Duration::from_millis(100)));
     }
+}
+
+/// The JVM a start script forked instead of exec'ing (`kafka-server-start.sh -daemon`, or a
+/// wrapper that runs java as a child); None while the started process is itself java.
+fn follow_java(proc: &ProcFs, pid: i32) -> Option<i32> {
+    if proc.comm(pid).as_deref() == Some("java") {
+        return None;
+    }
+    crate::live::discover::java_descendant(proc, pid)
+}
+
+/// Makes orphaned descendants (a JVM a start script put in the background) our children, so
+/// they can still be found, and their exit status read, after the script exits.
+fn become_subreaper() {
+    // SAFETY: prctl with integer arguments only; failure just disables adoption.
+    unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+}
+
+fn adopted_java(proc: &ProcFs) -> Option<i32> {
+    let me = std::process::id() as i32;
+    // The JVM may still be the shell that is about to exec it: give it a moment.
+    for _ in 0..20 {
+        if let Some(j) = proc
+            .children(me)
+            .into_iter()
+            .find(|c| proc.comm(*c).as_deref() == Some("java"))
+        {
+            return Some(j);
+        }
+        if proc.children(me).is_empty() {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    None
+}
+
+/// The exit status of `pid` if it is our (adopted) child; None for anyone else's process.
+fn reap(pid: i32) -> Option<ExitStatus> {
+    let mut status = 0;
+    // SAFETY: waitpid on a specific pid with a valid out-pointer; ECHILD when not ours.
+    let r = unsafe { libc::waitpid(pid, &mut status, 0) };
+    (r == pid).then(|| ExitStatus::from_raw(status))
+}
+
+/// A process we did not spawn (a followed JVM): SIGTERM, then SIGKILL after 10 s.
+fn stop_pid(proc: &ProcFs, pid: i32) {
+    // SAFETY: kill has no memory-safety preconditions; pid is the process we watched.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if !proc.exists(pid) || proc.status(pid).is_ok_and(|s| s.is_zombie()) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // SAFETY: as above.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
 }
 
 /// SIGTERM, then SIGKILL if it has not exited within 10 s (a broker shuts down cleanly on TERM).

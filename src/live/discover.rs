@@ -64,3 +64,28 @@ pub fn find_brokers(proc: &ProcFs) -> Result<Vec<Candidate>, LiveError> {
         })
         .collect())
 }
+
+/// The nearest descendant of `pid` that is a JVM (breadth first, a few levels: start scripts
+/// nest a shell or two).
+pub fn java_descendant(proc: &ProcFs, pid: i32) -> Option<i32> {
+    let mut level = proc.children(pid);
+    for _ in 0..4 {
+        if let Some(j) = level.iter().copied().find(|c| is_java(proc, *c)) {
+            return Some(j);
+        }
+        level = level.iter().flat_map(|c| proc.children(*c)).collect();
+        if level.is_empty() {
+            break;
+        }
+    }
+    None
+}
+
+fn is_java(proc: &ProcFs, pid: i32) -> bool {
+    proc.comm(pid).as_deref() == Some("java")
+        || proc
+            .cmdline(pid)
+            .ok()
+            .and_then(|a| a.into_iter().next())
+            .is_some_and(|a0| a0.rsplit('/').next() == Some("java"))
+}

@@ -137,6 +137,25 @@ impl ProcFs {
         Ok(n)
     }
 
+    /// The command name (/proc/PID/comm), e.g. `java`.
+    pub fn comm(&self, pid: i32) -> Option<String> {
+        let s = fs::read_to_string(self.pid_path(pid, "comm")).ok()?;
+        Some(s.trim_end_matches('\n').to_string())
+    }
+
+    /// Children of the process's main thread (/proc/PID/task/PID/children); empty when the
+    /// kernel lacks CONFIG_PROC_CHILDREN or the process is gone.
+    pub fn children(&self, pid: i32) -> Vec<i32> {
+        let path = self.pid_path(pid, &format!("task/{pid}/children"));
+        fs::read_to_string(path)
+            .map(|s| {
+                s.split_whitespace()
+                    .filter_map(|p| p.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// All numeric entries of the root, i.e. the pids visible to us.
     pub fn pids(&self) -> Result<Vec<i32>, LiveError> {
         let rd = fs::read_dir(&self.root).map_err(|e| self.io_error(None, self.root.clone(), e))?;
