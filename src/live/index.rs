@@ -2,7 +2,9 @@
 //! .timeindex; on Linux a resized index is unmapped only when the GC collects the old
 //! MappedByteBuffer, so during recovery one file can be mapped several times at once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -55,41 +57,65 @@ pub struct IndexSummary {
 }
 
 /// Whether a mapped file is a Kafka offset or time index (the " (deleted)" suffix is already
-/// stripped by the parser).
+/// stripped by the parser). Compared as bytes: this runs for every line of every sample.
 pub fn is_index_path(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e == "index" || e == "timeindex")
+    let b = path.as_os_str().as_bytes();
+    b.ends_with(b".index") || b.ends_with(b".timeindex")
+}
+
+/// `Path::parent` without its component parsing; maps paths are absolute and normalized.
+fn parent(p: &Path) -> &Path {
+    let b = p.as_os_str().as_bytes();
+    match b.iter().rposition(|c| *c == b'/') {
+        Some(0) => Path::new("/"),
+        Some(i) => Path::new(OsStr::from_bytes(&b[..i])),
+        None => Path::new(""),
+    }
 }
 
 #[derive(Default)]
-struct Acc {
+struct Acc<'a> {
     count: u64,
     bytes: u64,
     deleted: u64,
-    per_file: HashMap<FileKey, u64>,
+    /// One entry per mapping; sorted and counted in runs by `totals` (cheaper than a hash
+    /// map at 100k+ mappings, which is when this matters).
+    files: Vec<FileKey<'a>>,
 }
 
-type FileKey = ((i32, i32), u64, PathBuf);
+/// Device and inode tell two files at one path apart (a deleted index and its successor);
+/// the path stands in when a filesystem reports inode 0 (some FUSE and overlay setups).
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum FileKey<'a> {
+    Inode((i32, i32), u64),
+    Path(&'a Path),
+}
 
-impl Acc {
-    fn add(&mut self, m: &Mapping, path: &Path) {
+impl<'a> Acc<'a> {
+    fn add(&mut self, m: &Mapping, path: &'a Path) {
         self.count += 1;
         self.bytes += m.len();
         self.deleted += u64::from(m.deleted);
-        // The inode tells two files at one path apart; the path guards against inode 0, which
-        // some filesystems (FUSE, overlay quirks) report.
-        *self
-            .per_file
-            .entry((m.dev, m.inode, path.to_path_buf()))
-            .or_default() += 1;
+        let key = if m.inode != 0 {
+            FileKey::Inode(m.dev, m.inode)
+        } else {
+            FileKey::Path(path)
+        };
+        self.files.push(key);
     }
 
-    fn totals(&self) -> IndexMappings {
+    fn totals(&mut self) -> IndexMappings {
+        self.files.sort_unstable();
+        let (mut files, mut more_than_once) = (0, 0);
+        for run in self.files.chunk_by(|a, b| a == b) {
+            files += 1;
+            more_than_once += u64::from(run.len() > 1);
+        }
         IndexMappings {
             count: self.count,
             bytes: self.bytes,
-            files: self.per_file.len() as u64,
-            files_mapped_more_than_once: self.per_file.values().filter(|n| **n > 1).count() as u64,
+            files,
+            files_mapped_more_than_once: more_than_once,
             deleted: self.deleted,
         }
     }
@@ -113,53 +139,66 @@ pub fn totals(maps: &[Mapping]) -> IndexMappings {
 
 pub fn summarize(maps: &[Mapping], top_n: usize) -> IndexSummary {
     let mut all = Acc::default();
-    let mut by_dir: BTreeMap<PathBuf, Acc> = BTreeMap::new();
-    let mut by_partition: BTreeMap<PathBuf, Acc> = BTreeMap::new();
+    // Keyed by borrowed paths: a broker in trouble has 100k+ index mappings, and this runs
+    // on every `inspect`.
+    // OsStr hashes its bytes; Path hashes component by component, several times slower.
+    let mut by_partition: HashMap<&OsStr, Acc> = HashMap::new();
     for (m, p) in index_mappings(maps) {
         all.add(m, p);
         // <log dir>/<topic-partition>/<offset>.index
-        let partition = p.parent().unwrap_or(Path::new(""));
-        let log_dir = partition.parent().unwrap_or(Path::new(""));
-        by_dir.entry(log_dir.to_path_buf()).or_default().add(m, p);
         by_partition
-            .entry(partition.to_path_buf())
+            .entry(parent(p).as_os_str())
             .or_default()
             .add(m, p);
     }
 
+    let mut by_dir: HashMap<&OsStr, (Acc, u64)> = HashMap::new();
+    for (m, p) in index_mappings(maps) {
+        by_dir
+            .entry(parent(parent(p)).as_os_str())
+            .or_default()
+            .0
+            .add(m, p);
+    }
+    for partition in by_partition.keys() {
+        if let Some((_, n)) = by_dir.get_mut(parent(Path::new(partition)).as_os_str()) {
+            *n += 1;
+        }
+    }
+
     let mut by_log_dir: Vec<LogDirMappings> = by_dir
         .into_iter()
-        .map(|(log_dir, acc)| LogDirMappings {
-            partitions: by_partition
-                .keys()
-                .filter(|p| p.parent() == Some(log_dir.as_path()))
-                .count() as u64,
-            log_dir,
+        .map(|(log_dir, (mut acc, partitions))| LogDirMappings {
+            log_dir: PathBuf::from(log_dir),
+            partitions,
             mappings: acc.totals(),
         })
         .collect();
-    by_log_dir.sort_by_key(|d| std::cmp::Reverse(d.mappings.bytes));
-
-    let mut top_partitions: Vec<PartitionMappings> = by_partition
-        .into_iter()
-        .map(|(dir, acc)| PartitionMappings {
-            partition: dir
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            log_dir: dir.parent().map(Path::to_path_buf).unwrap_or_default(),
-            mappings: acc.totals(),
-        })
-        .collect();
-    // Stable order for equal sizes keeps the output reproducible between runs.
-    top_partitions.sort_by(|a, b| {
+    by_log_dir.sort_by(|a, b| {
         b.mappings
             .bytes
             .cmp(&a.mappings.bytes)
             .then_with(|| a.log_dir.cmp(&b.log_dir))
-            .then_with(|| a.partition.cmp(&b.partition))
     });
-    top_partitions.truncate(top_n);
+
+    let mut top: Vec<(&Path, IndexMappings)> = by_partition
+        .into_iter()
+        .map(|(dir, mut acc)| (Path::new(dir), acc.totals()))
+        .collect();
+    // Stable order for equal sizes keeps the output reproducible between runs.
+    top.sort_by(|(da, a), (db, b)| b.bytes.cmp(&a.bytes).then_with(|| da.cmp(db)));
+    top.truncate(top_n);
+    let top_partitions = top
+        .into_iter()
+        .map(|(dir, mappings)| PartitionMappings {
+            partition: dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            log_dir: parent(dir).to_path_buf(),
+            mappings,
+        })
+        .collect();
 
     IndexSummary {
         totals: all.totals(),
