@@ -15,10 +15,15 @@ pub enum Format {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit status: 0 measured, 2 could not (no or several brokers, no \
+    such pid, permission denied: run as root or as the broker's user)."
+)]
 pub struct InspectArgs {
     /// The broker's pid. Default: the one java process running kafka.Kafka.
     #[arg(long)]
     pub pid: Option<i32>,
+    /// table for people; json (schema_version 1) for scripts.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Read this tree instead of /proc (tests).

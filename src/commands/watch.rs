@@ -22,7 +22,9 @@ use crate::live::{fmt, sample, LiveError, ProcFs};
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
     kafka-preflight watch --pid 1234 --log /var/log/kafka/server.log --svg start.svg\n  \
-    kafka-preflight watch --csv start.csv -- bin/kafka-server-start.sh config/server.properties")]
+    kafka-preflight watch --csv start.csv -- bin/kafka-server-start.sh config/server.properties\n\n\
+    Exit status: 0 watched to the end with the process alive, 1 the process exited while \
+    watched, 2 could not watch.")]
 pub struct WatchArgs {
     /// Pid of a broker that is starting. Or give the start command after `--`.
     #[arg(long)]
@@ -49,6 +51,7 @@ pub struct WatchArgs {
     /// Write a chart of VmSize, index-mapping bytes and map areas against the limits.
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
+    /// Summary as a table, or as json for scripts.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// When watching ends and the command started by watch still runs, send it SIGTERM.
