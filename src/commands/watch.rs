@@ -381,11 +381,30 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
         last_map_failed_line: log.as_ref().and_then(|l| l.last_map_failed.as_deref()),
         still_running,
     };
+    // Files first, so the summary's "csv:/svg:" lines are true; a failure is reported after
+    // the summary, which is worth having either way.
+    let written = write_outputs(&args, &rec, limits.as_ref(), pid, &end, child.is_some());
     match args.format {
         Format::Json => fmt::print_stdout(&(serde_json::to_string_pretty(&report)? + "\n"))?,
         Format::Table => fmt::print_stdout(&summary(&report, &args, log.as_ref()))?,
     }
+    written?;
 
+    Ok(if end.died() {
+        exit_codes::CHECK_FAILED
+    } else {
+        exit_codes::OK
+    })
+}
+
+fn write_outputs(
+    args: &WatchArgs,
+    rec: &Recording,
+    limits: Option<&Limits>,
+    pid: i32,
+    end: &End,
+    started: bool,
+) -> anyhow::Result<()> {
     if let Some(path) = &args.csv {
         let mut buf = Vec::new();
         rec.write_csv(&mut buf)?;
@@ -394,17 +413,12 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
     if let Some(path) = &args.svg {
         let title = format!(
             "kafka-preflight watch: pid {pid}, {}",
-            end.describe(child.is_some())
+            end.describe(started)
         );
-        let svg = chart::render_svg(&rec, limits.as_ref(), &title)?;
+        let svg = chart::render_svg(rec, limits, &title)?;
         fs::write(path, svg).with_context(|| format!("writing {}", path.display()))?;
     }
-
-    Ok(if end.died() {
-        exit_codes::CHECK_FAILED
-    } else {
-        exit_codes::OK
-    })
+    Ok(())
 }
 
 fn check_writable(path: &Path) -> anyhow::Result<()> {
