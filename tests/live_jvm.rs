@@ -11,8 +11,13 @@ use std::time::Duration;
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kafka-preflight");
-/// Small, fixed JVM so its own footprint stays well below the test's limits.
-const JVM_FLAGS: [&str; 3] = ["-Xmx64m", "-XX:+UseSerialGC", "-Xshare:auto"];
+/// Small, fixed JVM so its own footprint stays well below the test's limits. Interpreted
+/// only: JIT threads malloc at random moments, and under a tight `ulimit -v` one of those,
+/// not the next index mapping, could be what fails.
+const JVM_FLAGS: [&str; 4] = ["-Xmx64m", "-XX:+UseSerialGC", "-Xshare:auto", "-Xint"];
+/// glibc reserves a 64 MiB malloc arena per thread on demand; under a tight `ulimit -v` that
+/// would make the JVM's footprint jump at random instead of growing by index mappings only.
+const ONE_ARENA: (&str, &str) = ("MALLOC_ARENA_MAX", "1");
 
 fn has(tool: &str) -> bool {
     Command::new(tool)
@@ -90,6 +95,12 @@ impl Drop for Jvm {
 
 fn java_args(classes: &Path, args: &[String]) -> Vec<String> {
     let mut v: Vec<String> = JVM_FLAGS.iter().map(|s| s.to_string()).collect();
+    // A JVM that dies of a failed malloc writes hs_err_pid*.log into its working directory:
+    // keep it out of the work tree.
+    v.push(format!(
+        "-XX:ErrorFile={}/hs_err_pid%p.log",
+        classes.display()
+    ));
     v.push("-cp".into());
     v.push(classes.display().to_string());
     v.push("FakeIndexes".into());
@@ -100,6 +111,7 @@ fn java_args(classes: &Path, args: &[String]) -> Vec<String> {
 fn start_jvm(classes: &Path, args: &[String]) -> Jvm {
     let mut child = Command::new("java")
         .args(java_args(classes, args))
+        .env(ONE_ARENA.0, ONE_ARENA.1)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -302,7 +314,8 @@ fn watch_a_start_that_dies_with_map_failed_under_ulimit_v() {
     let classes = require_java!();
     let tmp = tempfile::tempdir().unwrap();
     // The JVM's own footprint differs between machines and JDKs: measure it, then leave
-    // room for ~20 index mappings of 10 MiB.
+    // room for 20 index mappings of 10 MiB plus 5 MiB for the JVM's own small allocations,
+    // so the 21st mapping is what fails.
     let baseline = {
         let jvm = start_jvm(
             classes,
@@ -311,7 +324,7 @@ fn watch_a_start_that_dies_with_map_failed_under_ulimit_v() {
         jvm.wait_ready();
         inspect_json(jvm.pid())["vm_size_bytes"].as_u64().unwrap()
     };
-    let limit_kib = baseline / 1024 + 200 * 1024;
+    let limit_kib = baseline / 1024 + 205 * 1024;
     let log = tmp.path().join("server.log");
     std::fs::write(
         &log,
@@ -336,6 +349,7 @@ fn watch_a_start_that_dies_with_map_failed_under_ulimit_v() {
         .arg(&log)
         .args(["--", "sh", "-c", &script, "sh"])
         .args(&java)
+        .env(ONE_ARENA.0, ONE_ARENA.1)
         .stderr(Stdio::piped())
         .output()
         .unwrap();
