@@ -18,4 +18,8 @@ pub struct Cli {
 pub enum Command {
     /// Scan the log dirs and check the next start against the limits in force.
     Check(crate::commands::check::CheckArgs),
+    /// Measure a running broker: address space, map areas, index mappings, limits.
+    Inspect(crate::commands::inspect::InspectArgs),
+    /// Sample a broker (or a start you launch) until log loading ends; record peaks vs limits.
+    Watch(crate::commands::watch::WatchArgs),
 }

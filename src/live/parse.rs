@@ -1,0 +1,161 @@
+//! Parsers for the /proc files a live measurement reads. Each takes the file's bytes (so tests
+//! feed fixtures) and delegates the format to procfs-core where it has a parser.
+
+use std::path::PathBuf;
+
+use procfs::process::{LimitValue, Limits, MMapPath, MemoryMaps, Status};
+use procfs::{FromRead, Meminfo};
+use serde::Serialize;
+
+const DELETED_SUFFIX: &str = " (deleted)";
+
+/// The fields of /proc/PID/status this tool uses, in bytes (the kernel prints kB).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcStatus {
+    pub name: String,
+    /// None for kernel threads and zombies, which have no address space.
+    pub vm_peak_bytes: Option<u64>,
+    pub vm_size_bytes: Option<u64>,
+    pub vm_rss_bytes: Option<u64>,
+    pub threads: u64,
+    pub state: String,
+    pub real_uid: u32,
+}
+
+impl ProcStatus {
+    pub fn is_zombie(&self) -> bool {
+        self.state.starts_with('Z') || self.state.starts_with('X')
+    }
+}
+
+pub fn parse_status(bytes: &[u8]) -> Result<ProcStatus, String> {
+    let s = Status::from_read(bytes).map_err(|e| e.to_string())?;
+    let kib = |v: Option<u64>| v.map(|k| k.saturating_mul(1024));
+    Ok(ProcStatus {
+        name: s.name,
+        vm_peak_bytes: kib(s.vmpeak),
+        vm_size_bytes: kib(s.vmsize),
+        vm_rss_bytes: kib(s.vmrss),
+        threads: s.threads,
+        state: s.state,
+        real_uid: s.ruid,
+    })
+}
+
+/// One line of /proc/PID/maps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapping {
+    pub start: u64,
+    pub end: u64,
+    pub dev: (i32, i32),
+    pub inode: u64,
+    /// The backing file, without the kernel's " (deleted)" suffix; None for anonymous and
+    /// pseudo mappings ([heap], [stack], ...).
+    pub file: Option<PathBuf>,
+    /// The backing file was unlinked after it was mapped (the kernel appends " (deleted)").
+    pub deleted: bool,
+}
+
+impl Mapping {
+    pub fn len(&self) -> u64 {
+        self.end.saturating_sub(self.start)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+pub fn parse_maps(bytes: &[u8]) -> Result<Vec<Mapping>, String> {
+    let maps = MemoryMaps::from_read(bytes).map_err(|e| e.to_string())?;
+    Ok(maps
+        .into_iter()
+        .map(|m| {
+            let (file, deleted) = match m.pathname {
+                MMapPath::Path(p) => {
+                    let s = p.to_string_lossy();
+                    match s.strip_suffix(DELETED_SUFFIX) {
+                        Some(stripped) => (Some(PathBuf::from(stripped)), true),
+                        None => (Some(p), false),
+                    }
+                }
+                _ => (None, false),
+            };
+            Mapping {
+                start: m.address.0,
+                end: m.address.1,
+                dev: m.dev,
+                inode: m.inode,
+                file,
+                deleted,
+            }
+        })
+        .collect())
+}
+
+/// A soft/hard pair from /proc/PID/limits; None = unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SoftHard {
+    pub soft: Option<u64>,
+    pub hard: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcLimits {
+    /// RLIMIT_AS (`ulimit -v`), in bytes.
+    pub address_space: SoftHard,
+    /// RLIMIT_NOFILE (`ulimit -n`).
+    pub open_files: SoftHard,
+}
+
+pub fn parse_limits(bytes: &[u8]) -> Result<ProcLimits, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
+    // procfs-core indexes from the end of each line with unchecked subtraction, so a blank or
+    // truncated line would panic inside it; every real row has at least 4 words.
+    let cleaned: String = text
+        .lines()
+        .filter(|l| l.split_whitespace().count() >= 4)
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    if !cleaned.contains("Max address space") || !cleaned.contains("Max open files") {
+        return Err("no 'Max address space' or 'Max open files' row".into());
+    }
+    let l = Limits::from_read(cleaned.as_bytes()).map_err(|e| e.to_string())?;
+    let pair = |l: procfs::process::Limit| SoftHard {
+        soft: value(l.soft_limit),
+        hard: value(l.hard_limit),
+    };
+    Ok(ProcLimits {
+        address_space: pair(l.max_address_space),
+        open_files: pair(l.max_open_files),
+    })
+}
+
+fn value(v: LimitValue) -> Option<u64> {
+    match v {
+        LimitValue::Unlimited => None,
+        LimitValue::Value(n) => Some(n),
+    }
+}
+
+/// MemAvailable from /proc/meminfo, in bytes (None on kernels before 3.14).
+pub fn parse_mem_available(bytes: &[u8]) -> Result<Option<u64>, String> {
+    let m = Meminfo::from_read(bytes).map_err(|e| e.to_string())?;
+    Ok(m.mem_available)
+}
+
+pub fn parse_max_map_count(bytes: &[u8]) -> Result<u64, String> {
+    let s = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
+    s.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("expected a number, found {:?}", s.trim()))
+}
+
+/// /proc/PID/cmdline: NUL-separated arguments.
+pub fn parse_cmdline(bytes: &[u8]) -> Vec<String> {
+    bytes
+        .split(|b| *b == 0)
+        .filter(|a| !a.is_empty())
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect()
+}
