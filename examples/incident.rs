@@ -55,8 +55,10 @@ fn main() -> ExitCode {
         argv.extend(["--ulimit-v".to_string(), "6899920".to_string()]);
     }
     argv.extend(extra);
-    let Command::Check(args) = Cli::parse_from(argv).command;
-    match commands::check::run(args) {
+    let Command::Check(args) = Cli::parse_from(argv).command else {
+        unreachable!("argv starts with the check subcommand");
+    };
+    match commands::check::run(*args) {
         // The sample is meant to fail a check; the example itself succeeded when it reported.
         Ok(code) => {
             println!("\n(kafka-preflight check exits with {code} here: 0 pass, 1 a check failed; try `cargo run --example incident -- --ulimit-v unlimited`)");

@@ -17,7 +17,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan the log dirs and check the next start against the limits in force.
-    Check(crate::commands::check::CheckArgs),
+    Check(Box<crate::commands::check::CheckArgs>),
     /// Measure a running broker: address space, map areas, index mappings, limits.
     Inspect(crate::commands::inspect::InspectArgs),
     /// Sample a broker (or a start you launch) until log loading ends; record peaks vs limits.

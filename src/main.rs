@@ -7,7 +7,7 @@ use kafka_preflight::{commands, exit_codes};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check(a) => commands::check::run(a),
+        Command::Check(a) => commands::check::run(*a),
         Command::Inspect(a) => commands::inspect::run(a),
         Command::Watch(a) => commands::watch::run(a),
     };
