@@ -352,6 +352,17 @@ pub fn evaluate(
             .ok()
             .and_then(|v| v.trim().parse().ok())
     });
+    // --pid: the running broker's own numbers calibrate the baseline (explicit flags still win).
+    let measured = match args.pid {
+        Some(pid) => {
+            Some(crate::live::measure(pid).map_err(|e| anyhow::anyhow!("--pid {pid}: {e}"))?)
+        }
+        None => None,
+    };
+    let log_fds_now: u64 = inv
+        .partitions()
+        .map(|(_, p)| p.segments() + p.txn_index_files())
+        .sum();
     let estimate = model::estimate(&model::ModelInput {
         inventory: inv,
         config: &p.config,
@@ -368,9 +379,14 @@ pub fn evaluate(
                 .baseline_vm
                 .as_deref()
                 .map(|v| size("--baseline-vm", v))
-                .transpose()?,
-            maps_override: args.baseline_maps,
-            fds_override: args.baseline_fds,
+                .transpose()?
+                .or(measured.as_ref().map(|m| m.baseline.virtual_memory_bytes)),
+            maps_override: args
+                .baseline_maps
+                .or(measured.as_ref().map(|m| m.baseline.map_areas)),
+            fds_override: args.baseline_fds.or(measured
+                .as_ref()
+                .map(|m| m.open_files.saturating_sub(log_fds_now))),
         },
         recovery_rate: size("--recovery-rate", &args.recovery_rate)?.max(1),
         connections: args.connections,
