@@ -97,7 +97,6 @@ mod tests {
     fn crashed_active_segment_in_the_lazy_era() {
         // MAT(X) -> reset is a no-op at equal size -> trim leaves X as garbage -> ACTIVE leaves V.
         let r = rules("3.0.0");
-        let mut ix = Ix::new(&r, Len::Max);
         let mut ix = Ix::new(&r, Len::Bytes(4096));
         ix.mat(Len::Bytes(4096));
         ix.recover(Len::Bytes(800));
