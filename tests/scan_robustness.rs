@@ -289,11 +289,10 @@ fn names_and_contents_kafka_refuses() {
 /// whole dir recover (all segments) after a crash.
 #[test]
 fn odd_checkpoints() {
-    let odd: [&[u8]; 8] = [
+    let odd: [&[u8]; 7] = [
         b"0\n18446744073709551615\n",
         b"0\n99999999999999999999999\n",
         b"0\n1\nok 0 9223372036854775808\n",
-        b"0\n1\nok 0 -1\n",
         b"0\n1\nok 99999999999 1\n",
         b"\xff\xfe\x00",
         b"0\n-1\n",
@@ -310,4 +309,56 @@ fn odd_checkpoints() {
         r.problem("error", &x.join("recovery-point-offset-checkpoint"));
         assert_eq!(totals(&r.json()), (1, 2, 2), "checkpoint {i}: {text:?}");
     }
+}
+
+/// The recovery-point checkpoint read exactly as Kafka's CheckpointFile reads it (trunk
+/// server-common/.../CheckpointFile.java CheckpointReadBuffer.read and
+/// storage/.../OffsetCheckpointFile.java Formatter): strict UTF-8, lines split by readLine (\n, \r
+/// or \r\n), version and count by Integer.parseInt (a sign, no spaces), entries split on \s+ into
+/// exactly 3 parts, offsets any long (negative too). Whatever Kafka cannot read makes it recover
+/// every log of the dir; whatever it reads must be used the same way.
+#[test]
+fn checkpoint_read_as_kafka_reads_it() {
+    // (checkpoint, state, unflushed segments of ok-0 = segments 0 and 1000, no marker)
+    let cases: [(&[u8], &str, u64); 14] = [
+        (b"0\n1\nok 0 1000\n", "ok", 1),
+        (b"0\r\n1\r\nok 0 1000\r\n", "ok", 1),
+        (b"0\r1\rok 0 1000\r", "ok", 1),
+        (b"+0\n+1\nok +0 +1000\n", "ok", 1),
+        (b"0\n1\nok\t0  1000 \n", "ok", 1),
+        // No count line: Kafka returns no entries, it is not corrupt.
+        (b"0\n", "ok", 2),
+        (b"", "ok", 2),
+        // A negative offset is a valid long: below every base offset, everything recovers.
+        (b"0\n2\nok 0 -5\nother 0 1\n", "ok", 2),
+        // What Kafka rejects: a blank line, leading blanks, padded header, bad UTF-8, NBSP.
+        (b"0\n1\nok 0 1000\n\n", "corrupt", 2),
+        (b"0\n1\n ok 0 1000\n", "corrupt", 2),
+        (b" 0\n1\nok 0 1000\n", "corrupt", 2),
+        (b"0\n1 \nok 0 1000\n", "corrupt", 2),
+        (b"0\n2\nok 0 1000\nx\xff 0 5\n", "corrupt", 2),
+        ("0\n1\nok 0 1000\u{a0}\n".as_bytes(), "corrupt", 2),
+    ];
+    let mut wrong = Vec::new();
+    for (text, state, unflushed) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let x = tmp.path().join("x");
+        let mut d = good_dir(&x);
+        d.checkpoint = Checkpoint::Corrupt(text.to_vec());
+        d.write();
+        let r = json_run(x.to_str().unwrap());
+        assert_eq!(r.code, 0, "{text:?}: {}", r.stderr);
+        let j = r.json();
+        let got = (
+            dir_summary(&j, &x)["recovery_checkpoint"].clone(),
+            totals(&j).2,
+        );
+        if got != (state.into(), unflushed) {
+            wrong.push(format!(
+                "{:?}: got {got:?}, Kafka: ({state}, {unflushed})",
+                String::from_utf8_lossy(text)
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -202,7 +202,10 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
     let recovery_points = if role == LogDirRole::Data && has_checkpoint {
         let cp = path.join(RECOVERY_POINT_FILE);
         match read_small(&cp).map_err(|e| e.to_string()).and_then(|b| {
-            checkpoint::parse(&String::from_utf8_lossy(&b)).map_err(|e| e.to_string())
+            // Kafka decodes it strictly (a malformed byte is an IOException).
+            std::str::from_utf8(&b)
+                .map_err(|e| format!("not UTF-8: {e}"))
+                .and_then(|t| checkpoint::parse(t).map_err(|e| e.to_string()))
         }) {
             Ok(points) => {
                 dir.recovery_checkpoint = CheckpointState::Ok;
