@@ -82,7 +82,14 @@ fn layout(root: &Path) -> Layout {
         ("__cluster_metadata".into(), 0, 600),
     ]);
     a.invalid_dirs = vec!["lost+found".into()];
-    a.ignored_metadata_dirs = vec!["__cluster_metadata-1".into()];
+    // Kafka's LogManager skips every dir whose topic is __cluster_metadata, suffixed ones too;
+    // the Raft manager loads only __cluster_metadata-0.
+    a.ignored_metadata_dirs = vec![
+        "__cluster_metadata-1".into(),
+        format!("__cluster_metadata-0.{UUID}-delete"),
+        format!("__cluster_metadata-0.{UUID}-future"),
+        format!("__cluster_metadata-0.{UUID}-stray"),
+    ];
     a.remote_cache = true;
     a.loose_files = vec![
         (
@@ -184,7 +191,9 @@ fn every_inventory_number_in_every_scenario() {
     assert!(msg.contains("not a topic-partition"), "{msg}");
     r.problem("error", &b.join("recovery-point-offset-checkpoint"));
     r.problem("warning", c);
-    r.problem("info", &a.join("__cluster_metadata-1"));
+    for d in &l.dirs[0].ignored_metadata_dirs {
+        r.problem("info", &a.join(d));
+    }
     r.problem("info", &b.join("__cluster_metadata-0"));
     // Exactly these errors from the scan: nothing else in the tree is fatal to Kafka.
     let mut scan_errors: Vec<String> = r.json()["inventory"]["log_dirs"]

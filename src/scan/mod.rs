@@ -253,6 +253,14 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
                 }
             }
             _ if role == LogDirRole::MetadataOnly => {}
+            // LogManager.loadLogs skips every dir whose topic is __cluster_metadata, suffixed
+            // (-delete, -future, -stray) ones too; only the Raft manager's -0 above is loaded.
+            DirName::Log { topic, .. } if topic == names::METADATA_TOPIC => {
+                dir.problems.push(Problem::info(
+                    &epath,
+                    "__cluster_metadata dir that is not the metadata log: ignored by Kafka",
+                ));
+            }
             DirName::Log {
                 kind,
                 topic,
