@@ -362,3 +362,27 @@ fn checkpoint_read_as_kafka_reads_it() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// Two entries of log.dirs that are the same directory (a symlink, or `..` in the path): Kafka
+/// compares canonical paths and refuses to start ("Duplicate log directory found"). Counted once.
+#[test]
+fn the_same_log_dir_twice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let x = tmp.path().join("x");
+    good_dir(&x);
+    let link = tmp.path().join("link");
+    symlink("x", &link).unwrap();
+    let dotted = tmp.path().join("x/../x");
+    let r = json_run(&format!(
+        "{},{},{}",
+        x.display(),
+        link.display(),
+        dotted.display()
+    ));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for dup in [&link, &dotted] {
+        let (_, _, msg) = r.problem("error", dup);
+        assert!(msg.contains("Duplicate log directory"), "{msg}");
+    }
+    assert_eq!(totals(&r.json()), (1, 2, 1));
+}

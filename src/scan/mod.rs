@@ -78,8 +78,8 @@ struct DirPlan {
     tasks: Vec<PartitionTask>,
 }
 
-fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
-    let mut dir = LogDir {
+fn unread_dir(path: &Path, role: LogDirRole) -> LogDir {
+    LogDir {
         path: path.to_path_buf(),
         role,
         readable: false,
@@ -89,7 +89,11 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
         partitions: Vec::new(),
         remote_index_cache: None,
         problems: Vec::new(),
-    };
+    }
+}
+
+fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
+    let mut dir = unread_dir(path, role);
     let mut tasks = Vec::new();
     match fs::metadata(path) {
         Ok(m) if !m.is_dir() => {
@@ -325,10 +329,43 @@ pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
             dirs.push((m.clone(), LogDirRole::MetadataOnly));
         }
     }
+    // LogManager.createAndValidateLogDirs compares canonical paths: the same dir twice (through
+    // a symlink or `..`) stops the broker. Read it once, so nothing is counted twice.
+    let mut canonical: Vec<(PathBuf, &Path)> = Vec::new();
+    let duplicate_of: Vec<Option<PathBuf>> = dirs
+        .iter()
+        .map(|(path, role)| {
+            let c = fs::canonicalize(path)
+                .ok()
+                .filter(|_| *role == LogDirRole::Data)?;
+            if let Some((_, first)) = canonical.iter().find(|(seen, _)| *seen == c) {
+                return Some(first.to_path_buf());
+            }
+            canonical.push((c, path));
+            None
+        })
+        .collect();
     let metadata_dir = config.metadata_log_dir.as_deref();
     let plans: Vec<DirPlan> = dirs
         .par_iter()
-        .map(|(path, role)| plan_dir(path, *role, Some(path.as_path()) == metadata_dir))
+        .zip(duplicate_of.par_iter())
+        .map(|((path, role), dup)| match dup {
+            Some(first) => {
+                let mut dir = unread_dir(path, *role);
+                dir.problems.push(Problem::error(
+                    path,
+                    format!(
+                        "same directory as {} (canonical path): Kafka refuses to start (\"Duplicate log directory found\"); counted once",
+                        first.display()
+                    ),
+                ));
+                DirPlan {
+                    dir,
+                    tasks: Vec::new(),
+                }
+            }
+            None => plan_dir(path, *role, Some(path.as_path()) == metadata_dir),
+        })
         .collect();
 
     let page = opts.page_size;
