@@ -81,8 +81,8 @@ struct DirPlan {
     tasks: Vec<PartitionTask>,
 }
 
-fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
-    let mut dir = LogDir {
+fn unread_dir(path: &Path, role: LogDirRole) -> LogDir {
+    LogDir {
         path: path.to_path_buf(),
         role,
         readable: false,
@@ -92,7 +92,11 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
         partitions: Vec::new(),
         remote_index_cache: None,
         problems: Vec::new(),
-    };
+    }
+}
+
+fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
+    let mut dir = unread_dir(path, role);
     let mut tasks = Vec::new();
     match fs::metadata(path) {
         Ok(m) if !m.is_dir() => {
@@ -205,7 +209,10 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
     let recovery_points = if role == LogDirRole::Data && has_checkpoint {
         let cp = path.join(RECOVERY_POINT_FILE);
         match read_small(&cp).map_err(|e| e.to_string()).and_then(|b| {
-            checkpoint::parse(&String::from_utf8_lossy(&b)).map_err(|e| e.to_string())
+            // Kafka decodes it strictly (a malformed byte is an IOException).
+            std::str::from_utf8(&b)
+                .map_err(|e| format!("not UTF-8: {e}"))
+                .and_then(|t| checkpoint::parse(t).map_err(|e| e.to_string()))
         }) {
             Ok(points) => {
                 dir.recovery_checkpoint = CheckpointState::Ok;
@@ -253,6 +260,14 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
                 }
             }
             _ if role == LogDirRole::MetadataOnly => {}
+            // LogManager.loadLogs skips every dir whose topic is __cluster_metadata, suffixed
+            // (-delete, -future, -stray) ones too; only the Raft manager's -0 above is loaded.
+            DirName::Log { topic, .. } if topic == names::METADATA_TOPIC => {
+                dir.problems.push(Problem::info(
+                    &epath,
+                    "__cluster_metadata dir that is not the metadata log: ignored by Kafka",
+                ));
+            }
             DirName::Log {
                 kind,
                 topic,
@@ -321,10 +336,43 @@ pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
             dirs.push((m.clone(), LogDirRole::MetadataOnly));
         }
     }
+    // LogManager.createAndValidateLogDirs compares canonical paths: the same dir twice (through
+    // a symlink or `..`) stops the broker. Read it once, so nothing is counted twice.
+    let mut canonical: Vec<(PathBuf, &Path)> = Vec::new();
+    let duplicate_of: Vec<Option<PathBuf>> = dirs
+        .iter()
+        .map(|(path, role)| {
+            let c = fs::canonicalize(path)
+                .ok()
+                .filter(|_| *role == LogDirRole::Data)?;
+            if let Some((_, first)) = canonical.iter().find(|(seen, _)| *seen == c) {
+                return Some(first.to_path_buf());
+            }
+            canonical.push((c, path));
+            None
+        })
+        .collect();
     let metadata_dir = config.metadata_log_dir.as_deref();
     let plans: Vec<DirPlan> = dirs
         .par_iter()
-        .map(|(path, role)| plan_dir(path, *role, Some(path.as_path()) == metadata_dir))
+        .zip(duplicate_of.par_iter())
+        .map(|((path, role), dup)| match dup {
+            Some(first) => {
+                let mut dir = unread_dir(path, *role);
+                dir.problems.push(Problem::error(
+                    path,
+                    format!(
+                        "same directory as {} (canonical path): Kafka refuses to start (\"Duplicate log directory found\"); counted once",
+                        first.display()
+                    ),
+                ));
+                DirPlan {
+                    dir,
+                    tasks: Vec::new(),
+                }
+            }
+            None => plan_dir(path, *role, Some(path.as_path()) == metadata_dir),
+        })
         .collect();
 
     let page = opts.page_size;
