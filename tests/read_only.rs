@@ -160,7 +160,7 @@ fn check_changes_nothing_in_the_log_dirs() {
                 ];
                 args.extend_from_slice(extra);
                 let r = check(&args);
-                assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+                assert!(matches!(r.code, 0 | 1), "{args:?}: {}", r.stderr);
                 assert!(!r.stdout.is_empty());
                 let after = snapshot(&root);
                 let diff = differences(&before, &after);

@@ -82,7 +82,7 @@ fn absolute(p: &str) -> PathBuf {
 
 /// The configured log dirs, absolute, and the entries Kafka would reject as duplicates
 /// (LogManager compares canonical paths and throws "Duplicate log directory found").
-fn log_dirs(settings: &Settings) -> Result<(Vec<PathBuf>, Vec<String>), ConfigError> {
+fn log_dirs(settings: &Settings) -> Result<(Vec<PathBuf>, Vec<(PathBuf, PathBuf)>), ConfigError> {
     // log.dirs wins over log.dir (KafkaConfig.logDirs); both are comma-separated lists.
     let (key, setting) = match (settings.get("log.dirs"), settings.get("log.dir")) {
         (Some(s), _) => ("log.dirs", s.clone()),
@@ -103,10 +103,7 @@ fn log_dirs(settings: &Settings) -> Result<(Vec<PathBuf>, Vec<String>), ConfigEr
         let p = absolute(part);
         let c = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
         if canonical.contains(&c) {
-            duplicates.push(format!(
-                "{part} (the same directory as an earlier entry, {})",
-                c.display()
-            ));
+            duplicates.push((p, c));
             continue;
         }
         canonical.push(c);

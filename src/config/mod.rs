@@ -55,8 +55,8 @@ pub struct BrokerConfig {
     pub settings: Settings,
     /// Absolute log dirs in configured order, duplicates removed.
     pub log_dirs: Vec<PathBuf>,
-    /// Entries naming a dir already listed: Kafka refuses to start with them.
-    pub duplicate_log_dirs: Vec<String>,
+    /// Entries naming a dir already listed (entry, canonical path): Kafka refuses to start.
+    pub duplicate_log_dirs: Vec<(PathBuf, PathBuf)>,
     pub mode: Mode,
     pub process_roles: Vec<String>,
     /// `metadata.log.dir`, or the first log dir (Kafka's default) in KRaft mode.

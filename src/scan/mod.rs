@@ -321,10 +321,19 @@ fn scan_remote_cache(path: &Path, problems: &mut Vec<Problem>) -> RemoteIndexCac
 
 /// Scans every log dir of `config` (and metadata.log.dir when it is separate).
 pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
+    // LogManager.createAndValidateLogDirs compares canonical paths and throws on a repeat.
     let mut problems: Vec<Problem> = config
         .duplicate_log_dirs
         .iter()
-        .map(|d| Problem::error(d, "duplicate log directory in log.dirs: Kafka refuses to start (\"Duplicate log directory found\")"))
+        .map(|(entry, canonical)| {
+            Problem::error(
+                entry,
+                format!(
+                    "same directory as {} (canonical path): Kafka refuses to start (\"Duplicate log directory found\"); counted once",
+                    canonical.display()
+                ),
+            )
+        })
         .collect();
     let mut dirs: Vec<(PathBuf, LogDirRole)> = config
         .log_dirs
@@ -336,43 +345,11 @@ pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
             dirs.push((m.clone(), LogDirRole::MetadataOnly));
         }
     }
-    // LogManager.createAndValidateLogDirs compares canonical paths: the same dir twice (through
-    // a symlink or `..`) stops the broker. Read it once, so nothing is counted twice.
-    let mut canonical: Vec<(PathBuf, &Path)> = Vec::new();
-    let duplicate_of: Vec<Option<PathBuf>> = dirs
-        .iter()
-        .map(|(path, role)| {
-            let c = fs::canonicalize(path)
-                .ok()
-                .filter(|_| *role == LogDirRole::Data)?;
-            if let Some((_, first)) = canonical.iter().find(|(seen, _)| *seen == c) {
-                return Some(first.to_path_buf());
-            }
-            canonical.push((c, path));
-            None
-        })
-        .collect();
     let metadata_dir = config.metadata_log_dir.as_deref();
+    // Duplicates (same canonical path) were already dropped, and reported, by the config.
     let plans: Vec<DirPlan> = dirs
         .par_iter()
-        .zip(duplicate_of.par_iter())
-        .map(|((path, role), dup)| match dup {
-            Some(first) => {
-                let mut dir = unread_dir(path, *role);
-                dir.problems.push(Problem::error(
-                    path,
-                    format!(
-                        "same directory as {} (canonical path): Kafka refuses to start (\"Duplicate log directory found\"); counted once",
-                        first.display()
-                    ),
-                ));
-                DirPlan {
-                    dir,
-                    tasks: Vec::new(),
-                }
-            }
-            None => plan_dir(path, *role, Some(path.as_path()) == metadata_dir),
-        })
+        .map(|(path, role)| plan_dir(path, *role, Some(path.as_path()) == metadata_dir))
         .collect();
 
     let page = opts.page_size;
