@@ -82,7 +82,10 @@ fn absolute(p: &str) -> PathBuf {
 
 /// The configured log dirs, absolute, and the entries Kafka would reject as duplicates
 /// (LogManager compares canonical paths and throws "Duplicate log directory found").
-fn log_dirs(settings: &Settings) -> Result<(Vec<PathBuf>, Vec<(PathBuf, PathBuf)>), ConfigError> {
+/// A log.dirs entry naming a dir already listed, and the canonical path they share.
+type Duplicate = (PathBuf, PathBuf);
+
+fn log_dirs(settings: &Settings) -> Result<(Vec<PathBuf>, Vec<Duplicate>), ConfigError> {
     // log.dirs wins over log.dir (KafkaConfig.logDirs); both are comma-separated lists.
     let (key, setting) = match (settings.get("log.dirs"), settings.get("log.dir")) {
         (Some(s), _) => ("log.dirs", s.clone()),
