@@ -344,3 +344,32 @@ fn timeout_reports_what_was_read() {
         &["--timeout"],
     );
 }
+
+#[test]
+fn one_partition_in_two_log_dirs_and_a_directory_named_like_a_segment() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    write_log_dir(&a, &[PartitionSpec::new("t", 0, 2)], true).unwrap();
+    write_log_dir(
+        &b,
+        &[PartitionSpec::new("t", 0, 2), PartitionSpec::new("u", 0, 1)],
+        true,
+    )
+    .unwrap();
+    std::fs::create_dir(b.join("u-0/00000000000000000100.log")).unwrap();
+    let dirs = format!("{},{}", a.display(), b.display());
+    let o = run(
+        &["check", "--log-dirs", &dirs, "--format", "json"],
+        d.path(),
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let r: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let problems = r["problems"].to_string();
+    assert!(
+        problems.contains("Duplicate log directories for t-0"),
+        "{problems}"
+    );
+    assert!(problems.contains("named like a segment"), "{problems}");
+    // u-0 has its one real segment only.
+    assert_eq!(r["inventory"]["segments"], 2 + 2 + 1);
+}

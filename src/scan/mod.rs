@@ -405,6 +405,7 @@ pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
         d.partitions.sort_by(|a, b| a.dir.cmp(&b.dir));
     }
     check_cluster_ids(&log_dirs, &mut problems);
+    check_replicas_in_one_dir(&log_dirs, &mut problems);
     let skipped = skipped.into_inner();
     if skipped > 0 {
         problems.push(Problem::error(
@@ -417,6 +418,28 @@ pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
         page_size: page,
         problems,
         incomplete: skipped > 0,
+    }
+}
+
+/// LogManager.loadLog throws "Duplicate log directories for <tp> are found in both <a> and <b>"
+/// when one partition's current replica exists in two log dirs (a -future copy is expected).
+fn check_replicas_in_one_dir(dirs: &[LogDir], problems: &mut Vec<Problem>) {
+    let mut seen: std::collections::HashMap<(&str, i32), &Path> = std::collections::HashMap::new();
+    for d in dirs {
+        for p in d.partitions.iter().filter(|p| p.kind == DirKind::Partition) {
+            if let Some(first) = seen.insert((p.topic.as_str(), p.partition), &d.path) {
+                problems.push(Problem::error(
+                    d.path.join(&p.dir),
+                    format!(
+                        "{} is also in {}: Kafka refuses to start (\"Duplicate log directories for {}-{} are found\")",
+                        p.dir,
+                        first.display(),
+                        p.topic,
+                        p.partition
+                    ),
+                ));
+            }
+        }
     }
 }
 

@@ -94,6 +94,14 @@ pub fn scan_partition(
             continue;
         };
         let f = match classify_file(name) {
+            // d_type from the listing, no extra syscall: a directory named like a segment is not one.
+            FileClass::Known(_) if entry.file_type().is_ok_and(|t| t.is_dir()) => {
+                problems.push(Problem::warning(
+                    entry.path(),
+                    "a directory named like a segment file; Kafka does not load it as one",
+                ));
+                continue;
+            }
             FileClass::Known(f) => f,
             FileClass::BadOffset(kind) => {
                 if kind == FileKind::Log {
