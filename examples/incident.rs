@@ -55,7 +55,10 @@ fn main() -> ExitCode {
         argv.extend(["--ulimit-v".to_string(), "6899920".to_string()]);
     }
     argv.extend(extra);
-    let Command::Check(args) = Cli::parse_from(argv).command;
+    // The argv above always names `check`; the else arm only keeps the match total.
+    let Command::Check(args) = Cli::parse_from(argv).command else {
+        return ExitCode::from(2);
+    };
     match commands::check::run(args) {
         // The sample is meant to fail a check; the example itself succeeded when it reported.
         Ok(code) => {

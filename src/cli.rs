@@ -18,4 +18,6 @@ pub struct Cli {
 pub enum Command {
     /// Scan the log dirs and check the next start against the limits in force.
     Check(crate::commands::check::CheckArgs),
+    /// Merge many brokers' JSON reports into one fleet answer, worst broker first.
+    Merge(crate::commands::merge::MergeArgs),
 }
