@@ -15,6 +15,8 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per process, so the size gap between subcommands' flags costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Scan the log dirs and check the next start against the limits in force.
     Check(crate::commands::check::CheckArgs),
