@@ -154,6 +154,11 @@ fn merges_a_fleet_worst_first_grouped_by_cluster_and_names_bad_files() {
         "ulimit -v: 6899920 KiB -> unlimited"
     );
     // Unlimited has no headroom figure, and the limit stays null (= unlimited).
+    // host2 warns on virtual memory itself, not only on the finite-ulimit advice.
+    assert_eq!(
+        clusters[0]["brokers"][1]["virtual_memory"]["status"],
+        "warn"
+    );
     let b3 = &clusters[0]["brokers"][2];
     assert_eq!(b3["virtual_memory"]["limit"], Value::Null);
     assert_eq!(b3["virtual_memory"]["headroom_percent"], Value::Null);

@@ -365,7 +365,46 @@ pub fn merge(args: &[PathBuf]) -> Fleet {
     from_rows(rows, errors)
 }
 
-pub fn from_rows(rows: Vec<BrokerRow>, errors: Vec<FileError>) -> Fleet {
+/// A broker checked twice (a stale report left next to a fresh one, or a file named twice)
+/// would count twice: keep the newest report of each host + cluster + broker id and name the
+/// others. Reports without a cluster or broker id cannot be told apart safely and all stay.
+fn drop_superseded(rows: Vec<BrokerRow>, errors: &mut Vec<FileError>) -> Vec<BrokerRow> {
+    let mut newest: BTreeMap<(String, String, i64), BrokerRow> = BTreeMap::new();
+    let mut kept = Vec::new();
+    for r in rows {
+        let (Some(c), Some(id)) = (r.cluster_id.clone(), r.broker_id) else {
+            kept.push(r);
+            continue;
+        };
+        let key = (c, r.host.clone(), id);
+        match newest.remove(&key) {
+            None => {
+                newest.insert(key, r);
+            }
+            Some(old) => {
+                // RFC 3339 UTC timestamps order as strings.
+                let (keep, drop) = if r.checked_at > old.checked_at {
+                    (r, old)
+                } else {
+                    (old, r)
+                };
+                errors.push(FileError {
+                    file: drop.file.clone(),
+                    error: format!(
+                        "superseded by {} (same host, cluster and broker id, checked later): not merged",
+                        keep.file
+                    ),
+                });
+                newest.insert(key, keep);
+            }
+        }
+    }
+    kept.extend(newest.into_values());
+    kept
+}
+
+pub fn from_rows(rows: Vec<BrokerRow>, mut errors: Vec<FileError>) -> Fleet {
+    let rows = drop_superseded(rows, &mut errors);
     let verdict = rows.iter().map(|r| r.verdict).max();
     let mut by_cluster: BTreeMap<Option<String>, Vec<BrokerRow>> = BTreeMap::new();
     for r in rows {
@@ -398,5 +437,56 @@ pub fn from_rows(rows: Vec<BrokerRow>, errors: Vec<FileError>) -> Fleet {
         verdict,
         clusters,
         errors,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_what_is_not_a_check_report_with_a_reason() {
+        let e = |t: &str| parse(t).map(|_| ()).unwrap_err();
+        assert!(e("[1, 2]").contains("not an object"));
+        assert!(e("{\"checks\": []}").contains("no numeric schema_version"));
+        assert!(e("{\"schema_version\": 7}").contains("schema_version 7 is newer"));
+        assert!(
+            e("{\"schema_version\": 1, \"checks\": [{\"id\": \"x\", \"status\": \"meh\"}]}")
+                .contains("not a kafka-preflight check report")
+        );
+        let r = parse("{\"schema_version\": 1}").unwrap();
+        assert!(row(Path::new("h.json"), &r)
+            .unwrap_err()
+            .contains("no verdict"));
+    }
+
+    #[test]
+    fn a_stale_report_of_the_same_broker_is_not_counted_twice() {
+        let r = |at: &str| {
+            parse(&format!(
+                r#"{{"schema_version": 1, "verdict": "pass", "broker": {{"host": "h", "broker_id": 1, "cluster_id": "c", "checked_at": "{at}"}}}}"#
+            ))
+            .unwrap()
+        };
+        let old = row(Path::new("old.json"), &r("2026-11-24T10:00:00Z")).unwrap();
+        let new = row(Path::new("new.json"), &r("2026-11-25T10:00:00Z")).unwrap();
+        let f = from_rows(vec![new, old], Vec::new());
+        assert_eq!(f.clusters[0].brokers.len(), 1);
+        assert_eq!(f.clusters[0].brokers[0].file, "new.json");
+        assert_eq!(f.errors[0].file, "old.json");
+        assert!(f.errors[0].error.contains("superseded by new.json"));
+    }
+
+    #[test]
+    fn a_report_without_identity_is_named_after_its_file() {
+        let r = parse(
+            r#"{"schema_version": 1, "checks": [{"id": "open_files", "status": "fail", "needed": 20, "limit": 10}]}"#,
+        )
+        .unwrap();
+        let row = row(Path::new("/x/broker-7.json"), &r).unwrap();
+        assert_eq!(row.host, "broker-7");
+        assert_eq!(row.verdict, Status::Fail);
+        assert_eq!(row.open_files.headroom_percent, Some(-100.0));
+        assert_eq!(row.virtual_memory.status, None);
     }
 }
