@@ -15,6 +15,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per process, so the size gap between subcommands' flags costs nothing.
 pub enum Command {
     /// Scan the log dirs and check the next start against the limits in force.
     Check(Box<crate::commands::check::CheckArgs>),
@@ -22,4 +23,6 @@ pub enum Command {
     Inspect(crate::commands::inspect::InspectArgs),
     /// Sample a broker (or a start you launch) until log loading ends; record peaks vs limits.
     Watch(crate::commands::watch::WatchArgs),
+    /// Merge many brokers' JSON reports into one fleet answer, worst broker first.
+    Merge(crate::commands::merge::MergeArgs),
 }

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod exit_codes;
+pub mod fleet;
 pub mod kafka_version;
 pub mod limits;
 pub mod live;

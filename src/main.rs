@@ -10,6 +10,7 @@ fn main() -> ExitCode {
         Command::Check(a) => commands::check::run(*a),
         Command::Inspect(a) => commands::inspect::run(a),
         Command::Watch(a) => commands::watch::run(a),
+        Command::Merge(a) => commands::merge::run(a),
     };
     match result {
         Ok(code) => exit_codes::code(code),

@@ -2,4 +2,5 @@
 
 pub mod check;
 pub mod inspect;
+pub mod merge;
 pub mod watch;
