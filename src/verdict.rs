@@ -429,9 +429,11 @@ fn segment_bytes_recommendation(input: &VerdictInput) -> Option<Recommendation> 
         return None;
     }
     let per_partition = input.log_bytes / input.partitions;
+    // Doubling up to Kafka's largest value (an INT), whole MiB: at most ~31 steps.
+    const LARGEST: u64 = i32::MAX as u64 / (1 << 20) * (1 << 20);
     let mut candidate = input.segment_bytes;
-    while candidate < i32::MAX as u64 {
-        candidate = (candidate * 2).min(i32::MAX as u64 / (1 << 20) * (1 << 20));
+    while candidate < LARGEST {
+        candidate = (candidate * 2).min(LARGEST);
         let segments = input.partitions * per_partition.div_ceil(candidate).max(1);
         if fits(segments) {
             return Some(Recommendation {
@@ -455,6 +457,35 @@ fn segment_bytes_recommendation(input: &VerdictInput) -> Option<Recommendation> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn segment_size_search_ends_when_nothing_fits() {
+        // 20 000 partitions of 1 TiB cannot fit a 1000-fd limit at any segment size: the search
+        // must give up (it once looped forever at the 2047 MiB cap).
+        let est = crate::model::tests_support::empty_estimate(20_000, 2_000_000);
+        let limits = EffectiveLimits {
+            virtual_memory: None,
+            virtual_memory_source: String::new(),
+            max_map_count: 65530,
+            max_map_count_source: String::new(),
+            open_files: Some(1000),
+            open_files_source: String::new(),
+        };
+        let rules = crate::kafka_version::Rules::for_version(crate::kafka_version::DEFAULT_VERSION);
+        let input = VerdictInput {
+            estimate: &est,
+            limits: &limits,
+            rules: &rules,
+            explicit_gc_disabled: false,
+            problems: &[],
+            recovery_warn_seconds: 900.0,
+            cores: 2,
+            segment_bytes: 1 << 30,
+            partitions: 20_000,
+            log_bytes: 20_000 << 40,
+        };
+        assert!(segment_bytes_recommendation(&input).is_none());
+    }
 
     #[test]
     fn customary_values() {

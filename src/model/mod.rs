@@ -492,3 +492,52 @@ fn contributors(total: &Tally, inv: &Inventory, rules: &Rules) -> Vec<Contributo
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// An estimate for `partitions` partitions holding `segments` segments in all, for verdict
+    /// tests that need only the counts.
+    pub fn empty_estimate(partitions: u64, segments: u64) -> Estimate {
+        let mut topics = BTreeMap::new();
+        topics.insert(
+            "t".to_string(),
+            TopicEstimate {
+                partitions,
+                segments,
+                ..Default::default()
+            },
+        );
+        Estimate {
+            index_mmap_bytes: IndexBytes::default(),
+            index_maps: IndexBytes::default(),
+            map_areas: Range3::default(),
+            virtual_memory_bytes: Range3::default(),
+            open_files: OpenFiles {
+                logs: segments,
+                peak: segments + 200,
+                baseline: 200,
+                ..Default::default()
+            },
+            baseline: baseline::estimate(&BaselineInput::default(), 1),
+            inflight_logs: 0,
+            recovery: Recovery {
+                threads_per_dir: 1,
+                rate_bytes_per_sec: DEFAULT_RECOVERY_RATE,
+                dirs: Vec::new(),
+                slowest_seconds: 0.0,
+            },
+            steady_state: SteadyState {
+                index_maps: 2 * segments,
+                map_areas: 2 * segments + 400,
+                ..Default::default()
+            },
+            contributors: Vec::new(),
+            dirs: Vec::new(),
+            topics,
+            recovered_segments: 0,
+            problems: Vec::new(),
+        }
+    }
+}
