@@ -12,6 +12,7 @@ pub mod kafka_version;
 pub mod limits;
 pub mod model;
 pub mod problem;
+pub mod progress;
 pub mod report;
 pub mod scan;
 pub mod synth;

@@ -33,6 +33,8 @@ pub struct ScanOptions {
     /// segment.index.bytes) the model will compare against; see [`IrregularThreshold`].
     pub smallest_index_max_bytes: u64,
     pub threads: Option<usize>,
+    /// Counts partition dirs scanned, for a progress display.
+    pub progress: Option<std::sync::Arc<crate::progress::Counter>>,
 }
 
 impl ScanOptions {
@@ -41,6 +43,7 @@ impl ScanOptions {
             page_size: page_size(),
             smallest_index_max_bytes: config.log_index_size_max_bytes.min(10 * 1024 * 1024),
             threads: None,
+            progress: None,
         }
     }
 
@@ -332,6 +335,9 @@ pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
                     .map(move |t| (i, plan.dir.path.as_path(), t))
             })
             .collect();
+        if let Some(c) = &opts.progress {
+            c.set_total(jobs.len() as u64);
+        }
         jobs.into_par_iter()
             .map(|(i, dir, t)| {
                 let mut probs = Vec::new();
@@ -343,6 +349,9 @@ pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
                     recovery_point: t.recovery_point,
                 };
                 let p = scan_partition(&dir.join(&t.dir), task, page, threshold, &mut probs);
+                if let Some(c) = &opts.progress {
+                    c.bump();
+                }
                 (i, p, probs)
             })
             .collect::<Vec<_>>()
