@@ -15,7 +15,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once; boxing would only add noise
 pub enum Command {
     /// Scan the log dirs and check the next start against the limits in force.
     Check(crate::commands::check::CheckArgs),
+    Completions(crate::commands::completions::CompletionsArgs),
+    Man(crate::commands::completions::ManArgs),
 }

@@ -1,3 +1,4 @@
 //! One file per subcommand: flags -> library calls -> exit code.
 
 pub mod check;
+pub mod completions;
