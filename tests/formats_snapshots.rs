@@ -15,8 +15,14 @@ fn snapshot(format: &str, extra: &[&str]) -> String {
     fixture(dir.path());
     let (code, out, err) = check(dir.path(), format, extra);
     assert_eq!(code, 1, "the fixture fails a check; stderr: {err}");
-    assert!(err.is_empty(), "nothing on stderr without a terminal: {err}");
-    assert!(!out.contains('\u{1b}'), "no colour when stdout is not a terminal");
+    assert!(
+        err.is_empty(),
+        "nothing on stderr without a terminal: {err}"
+    );
+    assert!(
+        !out.contains('\u{1b}'),
+        "no colour when stdout is not a terminal"
+    );
     // The tempdir as given and as the kernel resolves it (/tmp may be a symlink).
     let mut out = out.replace(&dir.path().display().to_string(), "[TMP]");
     if let Ok(real) = dir.path().canonicalize() {

@@ -17,15 +17,23 @@ use crate::scan::{self, ScanOptions, Scenario};
 use crate::verdict::{self, EffectiveLimits, Status, VerdictInput};
 
 const CHECK_AFTER_HELP: &str = "\
+Limit sources (the first that says anything about a limit wins; the report names it):
+  1. --ulimit-v, --ulimit-n, --max-map-count
+  2. --pid PID: /proc/PID/limits of a running broker
+  3. --systemd-unit: LimitAS=, LimitNOFILE= and the unit's Environment= (with drop-ins)
+  4. --user: /etc/security/limits.conf and limits.d (PAM logins only)
+  5. this shell's own rlimits, which a broker started from it inherits
+  vm.max_map_count: --max-map-count, else /proc/sys/vm/max_map_count
+
 Examples:
   # Before restarting: the broker's config and the limits of its systemd unit
   kafka-preflight check -c /etc/kafka/server.properties --systemd-unit kafka
 
   # The limits of the running broker, as a PR comment
-  kafka-preflight check -c /etc/kafka/server.properties --pid \"$(pgrep -f kafka.Kafka)\" --format markdown
+  kafka-preflight check -c server.properties --pid \"$(pgrep -f kafka.Kafka)\" --format markdown
 
-  # Metrics for node_exporter's textfile collector, no progress on stderr
-  kafka-preflight check -c server.properties -q --format prometheus -o /var/lib/node_exporter/kafka_preflight.prom
+  # node_exporter textfile-collector metrics, no progress bar
+  kafka-preflight check -c server.properties -q --format prometheus -o kafka_preflight.prom
 
 Exit codes:
   0  no check fails (warnings too, unless --fail-on warn)
