@@ -120,7 +120,7 @@ fn parse_strict(text: &str) -> Vec<(String, BTreeMap<String, String>, f64)> {
         }
         assert!(!line.starts_with('#'), "{}", at("comment without a space"));
         let name_end = line
-            .find(|c: char| c == '{' || c == ' ')
+            .find(['{', ' '])
             .unwrap_or_else(|| panic!("{}", at("no value")));
         let name = &line[..name_end];
         assert!(metric_name_ok(name), "{}", at("bad metric name"));
