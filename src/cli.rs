@@ -25,4 +25,8 @@ pub enum Command {
     Watch(crate::commands::watch::WatchArgs),
     /// Merge many brokers' JSON reports into one fleet answer, worst broker first.
     Merge(crate::commands::merge::MergeArgs),
+    /// Print shell completions generated from the flag definitions.
+    Completions(crate::commands::completions::CompletionsArgs),
+    /// Print the man page generated from the flag definitions.
+    Man(crate::commands::completions::ManArgs),
 }

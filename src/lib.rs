@@ -14,6 +14,7 @@ pub mod limits;
 pub mod live;
 pub mod model;
 pub mod problem;
+pub mod progress;
 pub mod report;
 pub mod scan;
 pub mod synth;

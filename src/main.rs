@@ -11,6 +11,8 @@ fn main() -> ExitCode {
         Command::Inspect(a) => commands::inspect::run(a),
         Command::Watch(a) => commands::watch::run(a),
         Command::Merge(a) => commands::merge::run(a),
+        Command::Completions(a) => commands::completions::run(a),
+        Command::Man(a) => commands::completions::man(a),
     };
     match result {
         Ok(code) => exit_codes::code(code),

@@ -16,15 +16,47 @@ use crate::scan::Inventory;
 use crate::scan::{self, ScanOptions, Scenario};
 use crate::verdict::{self, EffectiveLimits, Status, VerdictInput};
 
+const CHECK_AFTER_HELP: &str = "\
+Limit sources (the first that says anything about a limit wins; the report names it):
+  1. --ulimit-v, --ulimit-n, --max-map-count
+  2. --pid PID: /proc/PID/limits of a running broker
+  3. --systemd-unit: LimitAS=, LimitNOFILE= and the unit's Environment= (with drop-ins)
+  4. --user: /etc/security/limits.conf and limits.d (PAM logins only)
+  5. this shell's own rlimits, which a broker started from it inherits
+  vm.max_map_count: --max-map-count, else /proc/sys/vm/max_map_count
+
+Examples:
+  # Before restarting: the broker's config and the limits of its systemd unit
+  kafka-preflight check -c /etc/kafka/server.properties --systemd-unit kafka
+
+  # The limits of the running broker, as a PR comment
+  kafka-preflight check -c server.properties --pid \"$(pgrep -f kafka.Kafka)\" --format markdown
+
+  # node_exporter textfile-collector metrics, no progress bar
+  kafka-preflight check -c server.properties -q --format prometheus -o kafka_preflight.prom
+
+Exit codes:
+  0  no check fails (warnings too, unless --fail-on warn)
+  1  a check fails (or warns, with --fail-on warn)
+  2  the tool could not do its job (bad input, unreadable config)";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Human tables (colour on a terminal unless NO_COLOR is set).
     Table,
+    /// One JSON object (schema: docs/report-json.md).
     Json,
+    /// A pull-request comment: verdict, checks, contributors, recommendations, problems.
+    Markdown,
+    /// One row per log dir and per topic (`kind` column), for spreadsheets.
+    Csv,
+    /// node_exporter textfile-collector metrics (kafka_preflight_*).
+    Prometheus,
 }
 
 #[derive(Debug, clap::Args)]
 // A later flag wins over an earlier one, so `--ulimit-v 5000000 ... --ulimit-v unlimited` works.
-#[command(args_override_self = true)]
+#[command(args_override_self = true, after_help = CHECK_AFTER_HELP)]
 pub struct CheckArgs {
     /// The broker's server.properties.
     #[arg(short, long, value_name = "FILE")]
@@ -96,6 +128,9 @@ pub struct CheckArgs {
     /// Write the report to FILE (atomically: temp file + rename) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// No progress on stderr (it is shown only on a terminal, for scans over a second).
+    #[arg(short, long)]
+    pub quiet: bool,
 
     /// RLIMIT_AS the broker will run under: KiB as `ulimit -v` prints it, a size such as 7G
     /// (binary units), or `unlimited`. Default: see "Limit sources" in --help.
@@ -294,10 +329,13 @@ pub fn scan_broker(
         .values()
         .map(|t| t.segment_index_bytes.value)
         .fold(opts.smallest_index_max_bytes, u64::min);
+    let progress = crate::progress::Progress::start(!args.quiet);
+    opts.progress = progress.counter();
     let inv = match timeout {
         None => scan::scan(&p.config, &opts),
         Some(t) => scan_with_watchdog(&p.config, opts, t)?,
     };
+    progress.finish();
     if !inv.log_dirs.iter().any(|d| d.readable) {
         let reasons: Vec<String> = inv
             .all_problems()
@@ -453,11 +491,27 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
     }
 }
 
+/// The report in `format`, without colour.
 pub fn render(report: &Report, format: Format) -> String {
+    render_styled(report, format, false)
+}
+
+/// The report in `format`; `color` applies to the table only.
+pub fn render_styled(report: &Report, format: Format, color: bool) -> String {
     match format {
-        Format::Table => report::table::render(report),
+        Format::Table => report::table::render_styled(report, color),
         Format::Json => report::json::render(report),
+        Format::Markdown => report::markdown::render(report),
+        Format::Csv => report::csv::render(report),
+        Format::Prometheus => report::prometheus::render(report),
     }
+}
+
+/// Colour only on a terminal, and never when NO_COLOR has a value (https://no-color.org).
+pub fn color_wanted(is_terminal: bool) -> bool {
+    is_terminal
+        && !matches!(std::env::var_os("NO_COLOR"), Some(v) if !v.is_empty())
+        && !matches!(std::env::var_os("TERM"), Some(t) if t == "dumb")
 }
 
 /// Writes next to the target and renames, so a reader (a fleet merge) never sees half a report.
@@ -485,7 +539,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     let p = prepare(&args)?;
     let (inv, catalog, inferred) = scan_broker(&args, &p)?;
     let report = evaluate(&args, &p, &inv, &catalog, inferred)?;
-    let text = render(&report, args.format);
+    let color =
+        args.output.is_none() && color_wanted(std::io::IsTerminal::is_terminal(&std::io::stdout()));
+    let text = render_styled(&report, args.format, color);
     match &args.output {
         Some(path) => write_atomically(path, &text)?,
         None => print!("{text}"),

@@ -1,6 +1,7 @@
 //! One file per subcommand: flags -> library calls -> exit code.
 
 pub mod check;
+pub mod completions;
 pub mod inspect;
 pub mod merge;
 pub mod watch;

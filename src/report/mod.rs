@@ -1,6 +1,9 @@
 //! One result model ([`Report`]) for every output format; `report::<format>` renders it.
 
+pub mod csv;
 pub mod json;
+pub mod markdown;
+pub mod prometheus;
 pub mod table;
 
 use serde::Serialize;

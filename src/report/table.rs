@@ -38,7 +38,29 @@ fn table(b: Builder) -> Table {
     t
 }
 
+/// A status word (PASS / WARN / FAIL), in green / yellow / red when `color`.
+pub fn status_word(s: crate::verdict::Status, color: bool) -> String {
+    use crate::verdict::Status;
+    let word = name(&s).to_uppercase();
+    if !color {
+        return word;
+    }
+    let c = match s {
+        Status::Pass => anstyle::AnsiColor::Green,
+        Status::Warn => anstyle::AnsiColor::Yellow,
+        Status::Fail => anstyle::AnsiColor::Red,
+    };
+    let style = anstyle::Style::new().fg_color(Some(c.into())).bold();
+    format!("{style}{word}{style:#}")
+}
+
+/// The table without colour.
 pub fn render(r: &Report) -> String {
+    render_styled(r, false)
+}
+
+/// The table; `color` colours the status words (the caller decides: TTY, NO_COLOR).
+pub fn render_styled(r: &Report, color: bool) -> String {
     let mut out = String::new();
     let c = &r.config;
     let _ = writeln!(
@@ -244,12 +266,12 @@ pub fn render(r: &Report) -> String {
     }
 
     if let Some(v) = r.verdict {
-        let _ = writeln!(out, "\nChecks: {}", name(&v).to_uppercase());
+        let _ = writeln!(out, "\nChecks: {}", status_word(v, color));
         for c in &r.checks {
             let _ = writeln!(
                 out,
                 "  [{}] {}: {}",
-                name(&c.status).to_uppercase(),
+                status_word(c.status, color),
                 c.id,
                 c.message
             );

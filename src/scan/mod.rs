@@ -35,6 +35,8 @@ pub struct ScanOptions {
     pub threads: Option<usize>,
     /// Stop reading partition dirs after this instant (--timeout); what was read is reported.
     pub deadline: Option<std::time::Instant>,
+    /// Counts partition dirs scanned, for a progress display.
+    pub progress: Option<std::sync::Arc<crate::progress::Counter>>,
 }
 
 impl ScanOptions {
@@ -44,6 +46,7 @@ impl ScanOptions {
             smallest_index_max_bytes: config.log_index_size_max_bytes.min(10 * 1024 * 1024),
             threads: None,
             deadline: None,
+            progress: None,
         }
     }
 
@@ -368,6 +371,9 @@ pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
     let skipped = std::sync::atomic::AtomicU64::new(0);
     let deadline = opts.deadline;
     let run = || {
+        if let Some(c) = &opts.progress {
+            c.set_total(jobs.len() as u64);
+        }
         jobs.into_par_iter()
             .map(|(i, path, task)| {
                 let mut probs = Vec::new();
@@ -376,6 +382,9 @@ pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
                     return (i, None, probs);
                 }
                 let p = scan_partition(&path, task, page, threshold, &mut probs);
+                if let Some(c) = &opts.progress {
+                    c.bump();
+                }
                 (i, p, probs)
             })
             .collect::<Vec<_>>()

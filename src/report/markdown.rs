@@ -1,0 +1,198 @@
+//! `--format markdown`: a pull-request / ticket comment. Verdict first, then the checks table, the
+//! biggest contributors, the recommendations (lines to paste in fenced blocks) and the first
+//! problems. CommonMark with GitHub tables; no emoji, no HTML.
+
+use std::fmt::Write;
+
+use super::table::{bytes, count, name};
+use super::Report;
+
+/// Problems listed at most (the JSON has them all).
+pub const MAX_PROBLEMS: usize = 20;
+/// Contributors listed at most.
+pub const MAX_CONTRIBUTORS: usize = 5;
+
+/// Escapes text for a Markdown paragraph or table cell: punctuation that could start markup is
+/// backslash-escaped, `|` too (cells), and line breaks become spaces.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '~' | '&' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// A fence longer than any run of backticks in `lines`.
+fn fence(lines: &[String]) -> String {
+    let longest = lines
+        .iter()
+        .flat_map(|l| l.split(|c| c != '`'))
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
+}
+
+/// Needed / limit of a check in its unit (bytes for virtual memory, seconds for recovery).
+fn amount(id: &str, v: Option<u64>, is_limit: bool) -> String {
+    match v {
+        None if is_limit && !matches!(id, "log_dirs") => "unlimited".into(),
+        None => String::new(),
+        Some(n) if id.starts_with("virtual_memory") => bytes(n),
+        Some(n) if id == "recovery_time" => format!("{n} s"),
+        Some(n) => count(n),
+    }
+}
+
+pub fn render(r: &Report) -> String {
+    let mut out = String::new();
+    let verdict = r
+        .verdict
+        .map_or("UNKNOWN".to_string(), |v| name(&v).to_uppercase());
+    let _ = writeln!(out, "## kafka-preflight: {verdict}\n");
+    let b = &r.broker;
+    let _ = writeln!(
+        out,
+        "Broker {} on host {} (cluster {}), Kafka {} ({}), scenario {}, checked at {}.\n",
+        b.broker_id.map_or("?".into(), |i| i.to_string()),
+        escape(b.host.as_deref().unwrap_or("?")),
+        escape(b.cluster_id.as_deref().unwrap_or("?")),
+        escape(&r.kafka.version),
+        name(&r.kafka.version_source),
+        name(&r.scenario),
+        escape(&b.checked_at),
+    );
+    let inv = &r.inventory;
+    let _ = writeln!(
+        out,
+        "{} log dir(s), {} partition(s), {} segment(s) ({}), {} unflushed segment(s) to recover.\n",
+        inv.log_dirs.len(),
+        count(inv.partitions),
+        count(inv.segments),
+        bytes(inv.log_bytes),
+        count(inv.unflushed_segments),
+    );
+
+    if !r.checks.is_empty() {
+        let _ = writeln!(out, "### Checks\n");
+        let _ = writeln!(out, "| Status | Check | Needed | Limit | Message |");
+        let _ = writeln!(out, "| --- | --- | ---: | ---: | --- |");
+        for c in &r.checks {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                name(&c.status).to_uppercase(),
+                escape(c.id),
+                amount(c.id, c.needed, false),
+                amount(c.id, c.limit, true),
+                escape(&c.message),
+            );
+        }
+        out.push('\n');
+    }
+
+    if let Some(e) = &r.estimate {
+        let _ = writeln!(out, "### Next start\n");
+        let _ = writeln!(
+            out,
+            "| | After loading | Best-case peak | Worst-case peak |"
+        );
+        let _ = writeln!(out, "| --- | ---: | ---: | ---: |");
+        let _ = writeln!(
+            out,
+            "| Virtual memory | {} | {} | {} |",
+            bytes(e.virtual_memory_bytes.baseline + e.index_mmap_bytes.live),
+            bytes(e.virtual_memory_bytes.best),
+            bytes(e.virtual_memory_bytes.worst)
+        );
+        let _ = writeln!(
+            out,
+            "| Map areas | {} | {} | {} |",
+            count(e.map_areas.baseline + e.index_maps.live),
+            count(e.map_areas.best),
+            count(e.map_areas.worst)
+        );
+        let _ = writeln!(
+            out,
+            "| Open files | {} | {} | {} |\n",
+            count(e.open_files.peak - e.open_files.transient),
+            count(e.open_files.peak),
+            count(e.open_files.peak)
+        );
+        if !e.contributors.is_empty() {
+            let _ = writeln!(out, "### Top contributors\n");
+            for c in e.contributors.iter().take(MAX_CONTRIBUTORS) {
+                let _ = writeln!(out, "- {}", escape(&c.explanation));
+            }
+            out.push('\n');
+        }
+    }
+
+    if !r.recommendations.is_empty() {
+        let _ = writeln!(out, "### Recommendations\n");
+        for rec in &r.recommendations {
+            let _ = writeln!(
+                out,
+                "- **{}**: from {} to {} ({})",
+                escape(rec.setting),
+                escape(&rec.current),
+                escape(&rec.recommended),
+                escape(&rec.reason)
+            );
+            if !rec.paste.is_empty() {
+                let f = fence(&rec.paste);
+                let _ = writeln!(out, "\n  {f}text");
+                for line in &rec.paste {
+                    let _ = writeln!(out, "  {line}");
+                }
+                let _ = writeln!(out, "  {f}");
+            }
+            out.push('\n');
+        }
+    }
+
+    if !r.problems.is_empty() {
+        let _ = writeln!(out, "### Problems\n");
+        for p in r.problems.iter().take(MAX_PROBLEMS) {
+            let _ = writeln!(
+                out,
+                "- {}: {}: {}",
+                name(&p.severity),
+                escape(&p.path.to_string_lossy()),
+                escape(&p.message)
+            );
+        }
+        if r.problems.len() > MAX_PROBLEMS {
+            let _ = writeln!(
+                out,
+                "\n... and {} more (see `--format json`).",
+                r.problems.len() - MAX_PROBLEMS
+            );
+        }
+        out.push('\n');
+    }
+    // One trailing newline.
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_cells() {
+        assert_eq!(escape("a|b *c* <d>\nx"), "a\\|b \\*c\\* \\<d\\> x");
+        assert_eq!(fence(&["a ``` b".into()]), "````");
+        assert_eq!(fence(&["plain".into()]), "```");
+    }
+}

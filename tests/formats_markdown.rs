@@ -1,0 +1,73 @@
+//! `--format markdown` is CommonMark with GitHub tables: a parser finds the verdict heading, the
+//! checks table (every row as wide as its header) and the paste lines in fenced blocks.
+
+mod formats_common;
+
+use formats_common::{check, fixture};
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+#[test]
+fn markdown_parses_with_tables_and_a_verdict_heading() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let (code, md, err) = check(dir.path(), "markdown", &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        md.starts_with("## kafka-preflight: FAIL\n"),
+        "verdict first:\n{md}"
+    );
+
+    let mut headings = Vec::new();
+    let mut heading: Option<String> = None;
+    let (mut tables, mut rows, mut cells, mut widths) = (0, 0, 0, Vec::new());
+    let mut fenced = Vec::new();
+    let mut code: Option<String> = None;
+    let mut list_items = 0;
+    for ev in Parser::new_ext(&md, Options::ENABLE_TABLES) {
+        match ev {
+            Event::Start(Tag::Heading { level, .. }) => {
+                assert!(level <= HeadingLevel::H3);
+                heading = Some(String::new());
+            }
+            Event::End(TagEnd::Heading(_)) => headings.push(heading.take().unwrap()),
+            Event::Start(Tag::Table(_)) => tables += 1,
+            Event::Start(Tag::TableHead) | Event::Start(Tag::TableRow) => cells = 0,
+            Event::Start(Tag::TableCell) => cells += 1,
+            Event::End(TagEnd::TableHead) | Event::End(TagEnd::TableRow) => {
+                rows += 1;
+                widths.push(cells);
+            }
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang))) => {
+                assert_eq!(&*lang, "text");
+                code = Some(String::new());
+            }
+            Event::End(TagEnd::CodeBlock) => fenced.push(code.take().unwrap()),
+            Event::Start(Tag::Item) => list_items += 1,
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(h) = heading.as_mut() {
+                    h.push_str(&t);
+                }
+                if let Some(c) = code.as_mut() {
+                    c.push_str(&t);
+                }
+            }
+            Event::Html(h) | Event::InlineHtml(h) => panic!("no HTML in the comment: {h}"),
+            _ => {}
+        }
+    }
+    assert_eq!(headings[0], "kafka-preflight: FAIL", "{headings:?}");
+    for h in ["Checks", "Top contributors", "Recommendations", "Problems"] {
+        assert!(headings.iter().any(|x| x == h), "{h} in {headings:?}");
+    }
+    assert!(tables >= 1, "at least one table");
+    assert!(rows >= 6, "header + 5 checks, got {rows}");
+    // Escaped `|` and line breaks keep every row of a table as wide as its header.
+    assert!(widths.iter().all(|&w| w == 5 || w == 4), "{widths:?}");
+    assert!(
+        fenced.iter().any(|c| c.contains("LimitAS=infinity\n")),
+        "paste lines verbatim in a fenced block: {fenced:?}"
+    );
+    // The problem's path and message survive escaping as text.
+    assert!(md.contains("lost+found"));
+    assert!(list_items >= 3);
+}
