@@ -52,6 +52,15 @@ pub fn read_file(path: &Path) -> Result<Settings, ConfigError> {
     parse(&bytes, path)
 }
 
+/// java-properties' own ISO-8859-1 decoding can panic at end of input ("Must not use a decoder
+/// that has finished", found by fuzzing with the single byte 0xFF). The file is in memory anyway:
+/// decode ISO-8859-1 here (each byte is its code point, as Properties.load does) and hand the
+/// crate UTF-8, whose decoder never holds output back at the end.
+pub fn properties_iter(bytes: &[u8]) -> PropertiesIter<std::io::Cursor<Vec<u8>>> {
+    let text: String = bytes.iter().map(|&b| char::from(b)).collect();
+    PropertiesIter::new_with_encoding(std::io::Cursor::new(text.into_bytes()), encoding_rs::UTF_8)
+}
+
 pub fn parse(bytes: &[u8], path: &Path) -> Result<Settings, ConfigError> {
     if bytes.contains(&0) {
         return Err(ConfigError::Syntax {
@@ -61,7 +70,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Settings, ConfigError> {
         });
     }
     let mut out = Settings::new();
-    for line in PropertiesIter::new(bytes) {
+    for line in properties_iter(bytes) {
         let line = line.map_err(|e| ConfigError::Syntax {
             path: path.to_path_buf(),
             line: e.line_number(),
@@ -107,6 +116,18 @@ mod tests {
                 path: "s.properties".into(),
                 line: 4
             }
+        );
+    }
+
+    #[test]
+    fn bytes_that_crashed_the_crates_decoder() {
+        // Found by fuzz/fuzz_targets/properties.rs.
+        for input in [&b"\xff"[..], b"a=\xff", b"\xff\xfe\xfd", b"k=v\n\xc3"] {
+            let _ = parse(input, Path::new("x"));
+        }
+        assert_eq!(
+            parse(b"k=\xff", Path::new("x")).unwrap()["k"].value,
+            "\u{ff}"
         );
     }
 

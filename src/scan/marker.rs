@@ -45,7 +45,7 @@ pub struct MetaProperties {
 
 pub fn parse_meta(bytes: &[u8]) -> Result<MetaProperties, String> {
     let mut map = BTreeMap::new();
-    for line in java_properties::PropertiesIter::new(bytes) {
+    for line in crate::config::properties::properties_iter(bytes) {
         let line = line.map_err(|e| e.to_string())?;
         if let java_properties::LineContent::KVPair(k, v) = line.consume_content() {
             map.insert(k, v);
