@@ -311,6 +311,8 @@ pub fn scan_broker(
     let mut catalog = load_catalog(&p.config, args.topic_config.as_deref())?;
     let mut opts = ScanOptions::for_config(&p.config);
     opts.threads = args.threads;
+    // Lazy-era brokers (2.3+) do not touch flushed segments' indexes at load: no stat needed.
+    opts.index_sizes.all = !p.rules.lazy_index;
     let timeout = args
         .timeout
         .map(|s| {

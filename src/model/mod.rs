@@ -147,6 +147,9 @@ pub struct Estimate {
     pub topics: BTreeMap<String, TopicEstimate>,
     /// Segments the next start recovers (all dirs, metadata log included).
     pub recovered_segments: u64,
+    /// Flushed segments' index files sized from their .log instead of a stat (lazy era); only
+    /// the steady-state ceiling uses them, as an upper bound.
+    pub estimated_index_files: u64,
     pub problems: Vec<Problem>,
 }
 
@@ -201,7 +204,8 @@ pub fn estimate(input: &ModelInput) -> Estimate {
     let mut topics: BTreeMap<String, TopicEstimate> = BTreeMap::new();
     let mut fds_logs = 0u64;
     let mut inflight = 0u64;
-    let mut max_x = Maps::default();
+    // Extra mappings while logs load (best case): per dir, in-flight logs x the largest overlap.
+    let mut inflight_extra = Maps::default();
     let mut recovery_dirs = Vec::new();
     let mut recovered_segments = 0u64;
     let mut steady = Maps::default();
@@ -211,6 +215,8 @@ pub fn estimate(input: &ModelInput) -> Estimate {
         let mut dir_fds = 0u64;
         let mut dir_unflushed = (0u64, 0u64);
         let mut loaded_logs = 0u64;
+        // Largest momentary overlap of one loading log in this dir (see below).
+        let mut overlap = Maps::default();
         let mut largest_log_recovery = 0u64;
         for p in &d.partitions {
             let metadata = p.kind == DirKind::Metadata;
@@ -251,7 +257,8 @@ pub fn estimate(input: &ModelInput) -> Estimate {
                     0
                 };
             dir_fds += fds;
-            if !metadata {
+            // Logs that map something while they load: -delete dirs map nothing in the lazy era.
+            if !(metadata || delete_dir && rules.lazy_index) {
                 loaded_logs += 1;
             }
             let (un_n, un_b) = if recovered {
@@ -269,7 +276,38 @@ pub fn estimate(input: &ModelInput) -> Estimate {
                 } else {
                     0
                 };
-                max_x.bytes = max_x.bytes.max(xo + xt);
+                // While a log loads, a recovering segment holds its indexes at X until trimmed;
+                // a clean ACTIVE resize briefly keeps the old mapping next to the new one
+                // (unless KAFKA-19390 unmaps it first).
+                let per_index = u64::from(!rules.unmap_on_resize);
+                let o = if recovered {
+                    Maps {
+                        maps: per_index,
+                        bytes: xo,
+                    }
+                } else {
+                    let l = p.active.and_then(|a| a.offset_index).unwrap_or(0);
+                    Maps {
+                        maps: per_index,
+                        bytes: per_index * page_round(l, page),
+                    }
+                };
+                let t = if !rules.time_index {
+                    Maps::default()
+                } else if recovered {
+                    Maps {
+                        maps: per_index,
+                        bytes: xt,
+                    }
+                } else {
+                    let l = p.active.and_then(|a| a.time_index).unwrap_or(0);
+                    Maps {
+                        maps: per_index,
+                        bytes: per_index * page_round(l, page),
+                    }
+                };
+                overlap.maps = overlap.maps.max(o.maps + t.maps);
+                overlap.bytes = overlap.bytes.max(o.bytes + t.bytes);
                 // Steady state: every index at its length, the active one at the maximum.
                 let all = p.all(page);
                 let active_len = p.active.map_or(Maps::default(), |a| {
@@ -323,7 +361,12 @@ pub fn estimate(input: &ModelInput) -> Estimate {
         }
         recovered_segments += dir_unflushed.0;
         if d.role == LogDirRole::Data && d.readable {
-            inflight += loaded_logs.min(u64::from(threads));
+            let n = loaded_logs.min(u64::from(threads));
+            inflight += n;
+            inflight_extra += Maps {
+                maps: n * overlap.maps,
+                bytes: n * overlap.bytes,
+            };
             let seconds = if dir_unflushed.1 == 0 {
                 0.0
             } else {
@@ -379,10 +422,14 @@ pub fn estimate(input: &ModelInput) -> Estimate {
 
     let base = baseline::estimate(&input.baseline, d_live * u64::from(threads));
     let best = Maps {
-        maps: total.live.maps + 2 * inflight,
-        bytes: total.live.bytes + inflight * max_x.bytes,
+        maps: total.live.maps + inflight_extra.maps,
+        bytes: total.live.bytes + inflight_extra.bytes,
     };
-    let worst = total.live + total.garbage;
+    // Lingering garbage includes the in-flight overlap, so the worst case is never below the best
+    // (it could be, by the in-flight term, when replaced mappings are empty files).
+    let mut worst = total.live + total.garbage;
+    worst.maps = worst.maps.max(best.maps);
+    worst.bytes = worst.bytes.max(best.bytes);
     let open_files = OpenFiles {
         baseline: base.open_files,
         logs: fds_logs,
@@ -434,6 +481,10 @@ pub fn estimate(input: &ModelInput) -> Estimate {
         dirs,
         topics,
         recovered_segments,
+        estimated_index_files: inv
+            .partitions()
+            .map(|(_, p)| u64::from(p.estimated_index_files))
+            .sum(),
         problems,
     }
 }
@@ -537,6 +588,7 @@ pub(crate) mod tests_support {
             dirs: Vec::new(),
             topics,
             recovered_segments: 0,
+            estimated_index_files: 0,
             problems: Vec::new(),
         }
     }

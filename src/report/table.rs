@@ -257,7 +257,8 @@ pub fn render_styled(r: &Report, color: bool) -> String {
         }
         let _ = writeln!(
             out,
-            "Steady state (after consumers, retention and the cleaner touch old segments): {} index mappings, {}; process {} map areas, {}",
+            "Steady state (after consumers, retention and the cleaner touch old segments){}: {} index mappings, {}; process {} map areas, {}",
+            if e.estimated_index_files > 0 { ", flushed indexes sized from their .log" } else { "" },
             count(e.steady_state.index_maps),
             bytes(e.steady_state.index_bytes),
             count(e.steady_state.map_areas),

@@ -110,6 +110,10 @@ pub struct Partition {
     pub log_swap_files: u32,
     /// KRaft snapshots (`<offset>-<epoch>.checkpoint`), metadata log only.
     pub kraft_snapshots: u32,
+    /// Flushed segments' index files whose size was estimated from the .log size instead of
+    /// stat'ed (lazy era: Kafka does not touch them at load; they matter only to the
+    /// steady-state ceiling).
+    pub estimated_index_files: u32,
 }
 
 impl Partition {

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 pub use inventory::*;
-pub use partition::IrregularThreshold;
+pub use partition::{IndexSizes, IrregularThreshold};
 
 use crate::config::BrokerConfig;
 use crate::problem::Problem;
@@ -35,6 +35,8 @@ pub struct ScanOptions {
     pub threads: Option<usize>,
     /// Stop reading partition dirs after this instant (--timeout); what was read is reported.
     pub deadline: Option<std::time::Instant>,
+    /// Stat every index file (eager era), or only those Kafka touches at load.
+    pub index_sizes: IndexSizes,
     /// Counts partition dirs scanned, for a progress display.
     pub progress: Option<std::sync::Arc<crate::progress::Counter>>,
 }
@@ -46,6 +48,10 @@ impl ScanOptions {
             smallest_index_max_bytes: config.log_index_size_max_bytes.min(10 * 1024 * 1024),
             threads: None,
             deadline: None,
+            index_sizes: IndexSizes {
+                all: true,
+                interval: config.log_index_interval_bytes,
+            },
             progress: None,
         }
     }
@@ -381,7 +387,7 @@ pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
                     skipped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     return (i, None, probs);
                 }
-                let p = scan_partition(&path, task, page, threshold, &mut probs);
+                let p = scan_partition(&path, task, page, threshold, opts.index_sizes, &mut probs);
                 if let Some(c) = &opts.progress {
                     c.bump();
                 }

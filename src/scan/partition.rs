@@ -34,11 +34,35 @@ struct Files {
     txn_index: bool,
 }
 
+/// Which index files get a stat.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexSizes {
+    /// Stat every index (eager era: Kafka maps them all at load). Otherwise only the indexes
+    /// Kafka touches at load (from the recovery-point segment on) are stat'ed, and the sizes of
+    /// flushed segments' indexes are estimated from their .log size.
+    pub all: bool,
+    /// log.index.interval.bytes, for the estimate.
+    pub interval: u64,
+}
+
+impl IndexSizes {
+    /// A trimmed index of a segment of `log` bytes: one offset entry per more-than-interval bytes,
+    /// time entries likewise plus the final max-timestamp entry (an upper bound of both).
+    fn estimate(self, log: u64) -> (u64, u64) {
+        if log == 0 {
+            return (0, 0);
+        }
+        let e = log / (self.interval + 1);
+        (8 * e, 12 * (e + 1))
+    }
+}
+
 pub fn scan_partition(
     path: &Path,
     task: PartitionTask,
     page: u64,
     threshold: IrregularThreshold,
+    sizes: IndexSizes,
     problems: &mut Vec<Problem>,
 ) -> Option<Partition> {
     let rd = match fs::read_dir(path) {
@@ -58,8 +82,10 @@ pub fn scan_partition(
             return None;
         }
     };
-    // Temporary per-partition map, dropped before returning: memory stays per partition.
+    // Temporary per-partition state, dropped before returning: memory stays per partition.
     let mut by_base: BTreeMap<u64, Files> = BTreeMap::new();
+    // Index files whose stat waits until the recovery-point segment is known.
+    let mut deferred: Vec<(u64, FileKind, fs::DirEntry)> = Vec::new();
     let mut p = Partition {
         dir: task.dir,
         topic: task.topic,
@@ -75,6 +101,7 @@ pub fn scan_partition(
         temp_files: 0,
         log_swap_files: 0,
         kraft_snapshots: 0,
+        estimated_index_files: 0,
     };
     let mut non_canonical = 0u32;
     for entry in rd {
@@ -137,6 +164,9 @@ pub fn scan_partition(
                     by_base.entry(f.offset).or_default().log = Some(n);
                 }
             }
+            FileKind::OffsetIndex | FileKind::TimeIndex if !sizes.all => {
+                deferred.push((f.offset, f.kind, entry));
+            }
             FileKind::OffsetIndex => {
                 if let Some(n) = size() {
                     by_base.entry(f.offset).or_default().offset_index = Some(n);
@@ -156,6 +186,53 @@ pub fn scan_partition(
             FileKind::LogSwap => p.log_swap_files += 1,
             FileKind::OtherSwap => {}
             FileKind::KraftSnapshot => p.kraft_snapshots += 1,
+        }
+    }
+    if !deferred.is_empty() {
+        let rp = if p.kind == DirKind::Metadata {
+            0
+        } else {
+            p.recovery_point.unwrap_or(0)
+        };
+        let logs = || {
+            by_base
+                .iter()
+                .filter(|(_, f)| f.log.is_some())
+                .map(|(b, _)| *b)
+        };
+        // The segment holding the recovery point (or the first): Kafka may touch it and later ones.
+        let floor = logs()
+            .take_while(|b| *b <= rp)
+            .last()
+            .or_else(|| logs().next())
+            .unwrap_or(0);
+        for (base, kind, entry) in deferred {
+            let f = by_base.entry(base).or_default();
+            let len = if base >= floor || f.log.is_none() {
+                match entry.metadata() {
+                    Ok(m) => m.len(),
+                    Err(e) => {
+                        if e.kind() != ErrorKind::NotFound {
+                            problems
+                                .push(Problem::warning(entry.path(), format!("cannot stat: {e}")));
+                        }
+                        continue;
+                    }
+                }
+            } else {
+                p.estimated_index_files += 1;
+                let (o, t) = sizes.estimate(f.log.unwrap_or(0));
+                if kind == FileKind::OffsetIndex {
+                    o
+                } else {
+                    t
+                }
+            };
+            if kind == FileKind::OffsetIndex {
+                f.offset_index = Some(len);
+            } else {
+                f.time_index = Some(len);
+            }
         }
     }
     if non_canonical > 0 {
