@@ -18,4 +18,8 @@ pub struct Cli {
 pub enum Command {
     /// Scan the log dirs and check the next start against the limits in force.
     Check(crate::commands::check::CheckArgs),
+    /// What-if without log dirs: model a described workload (or sweep one input) like `check`.
+    Plan(crate::commands::plan::PlanArgs),
+    /// Evaluate the same data under two server.properties and show what changes.
+    Diff(crate::commands::diff::DiffArgs),
 }

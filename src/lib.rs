@@ -11,6 +11,7 @@ pub mod exit_codes;
 pub mod kafka_version;
 pub mod limits;
 pub mod model;
+pub mod plan;
 pub mod problem;
 pub mod report;
 pub mod scan;
