@@ -55,7 +55,9 @@ fn main() -> ExitCode {
         argv.extend(["--ulimit-v".to_string(), "6899920".to_string()]);
     }
     argv.extend(extra);
-    let Command::Check(args) = Cli::parse_from(argv).command;
+    let Command::Check(args) = Cli::parse_from(argv).command else {
+        unreachable!("argv above starts with `check`")
+    };
     match commands::check::run(args) {
         // The sample is meant to fail a check; the example itself succeeded when it reported.
         Ok(code) => {

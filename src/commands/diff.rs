@@ -51,6 +51,9 @@ pub struct CheckChange {
     pub new_message: Option<String>,
 }
 
+/// (key, old value, new value); None = not set in that file.
+pub type SettingChange = (String, Option<String>, Option<String>);
+
 #[derive(Debug, Serialize)]
 pub struct Diff {
     pub old_config: String,
@@ -62,7 +65,7 @@ pub struct Diff {
     pub metrics: Vec<MetricRow>,
     pub changed_checks: Vec<CheckChange>,
     /// Settings that differ between the two files (key, old, new).
-    pub changed_settings: Vec<(String, Option<String>, Option<String>)>,
+    pub changed_settings: Vec<SettingChange>,
     #[serde(skip)]
     pub old_report: Option<Report>,
     pub new_report: Report,
@@ -163,10 +166,7 @@ pub fn changed_checks(old: &Report, new: &Report) -> Vec<CheckChange> {
         .collect()
 }
 
-fn settings_diff(
-    old: &Path,
-    new: &Path,
-) -> anyhow::Result<Vec<(String, Option<String>, Option<String>)>> {
+fn settings_diff(old: &Path, new: &Path) -> anyhow::Result<Vec<SettingChange>> {
     let read = |p: &Path| -> anyhow::Result<std::collections::BTreeMap<String, String>> {
         Ok(crate::config::properties::read_file(p)?
             .iter()

@@ -57,7 +57,7 @@ pub fn trimmed_index_sizes(log_bytes: u64, interval: u64, index_max: u64) -> (u6
 /// The irregular-segment threshold of [`crate::scan::ScanOptions`] for a broker without
 /// per-topic overrides: a closed index this large is kept individually, as the scan would.
 fn threshold(index_max: u64) -> (u64, u64) {
-    let m = index_max.min(10 * 1024 * 1024).max(12);
+    let m = index_max.clamp(12, 10 * 1024 * 1024);
     (m / 8 * 8, m / 12 * 12)
 }
 
@@ -382,9 +382,9 @@ mod tests {
         assert_eq!(v, vec![64 << 20, 128 << 20, 256 << 20, 512 << 20]);
         let (p, v) = parse_sweep("partitions=1000..3500:1000").unwrap();
         assert_eq!(p, SweepParam::Partitions);
+        assert_eq!(v, vec![1000, 2000, 3000]);
         let (_, v) = parse_sweep("log.segment.bytes=1GiB..2GiB").unwrap();
         assert_eq!(v, vec![1 << 30, i32::MAX as u64]);
-        assert_eq!(v, vec![1000, 2000, 3000]);
         assert!(parse_sweep("foo=1..2")
             .unwrap_err()
             .to_string()
