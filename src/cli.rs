@@ -19,6 +19,10 @@ pub struct Cli {
 pub enum Command {
     /// Scan the log dirs and check the next start against the limits in force.
     Check(Box<crate::commands::check::CheckArgs>),
+    /// What-if without log dirs: model a described workload (or sweep one input) like `check`.
+    Plan(Box<crate::commands::plan::PlanArgs>),
+    /// Evaluate the same data under two server.properties and show what changes.
+    Diff(Box<crate::commands::diff::DiffArgs>),
     /// Measure a running broker: address space, map areas, index mappings, limits.
     Inspect(crate::commands::inspect::InspectArgs),
     /// Sample a broker (or a start you launch) until log loading ends; record peaks vs limits.

@@ -13,6 +13,7 @@ pub mod kafka_version;
 pub mod limits;
 pub mod live;
 pub mod model;
+pub mod plan;
 pub mod problem;
 pub mod progress;
 pub mod report;

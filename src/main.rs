@@ -8,6 +8,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(a) => commands::check::run(*a),
+        Command::Plan(a) => commands::plan::run(*a),
+        Command::Diff(a) => commands::diff::run(*a),
         Command::Inspect(a) => commands::inspect::run(a),
         Command::Watch(a) => commands::watch::run(a),
         Command::Merge(a) => commands::merge::run(a),

@@ -168,7 +168,7 @@ pub enum FailOn {
 }
 
 /// --topic-config, else the KRaft metadata log on disk, else server.properties alone.
-fn load_catalog(
+pub fn load_catalog(
     config: &BrokerConfig,
     file: Option<&std::path::Path>,
 ) -> anyhow::Result<TopicCatalog> {

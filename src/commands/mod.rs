@@ -2,6 +2,8 @@
 
 pub mod check;
 pub mod completions;
+pub mod diff;
 pub mod inspect;
 pub mod merge;
+pub mod plan;
 pub mod watch;
