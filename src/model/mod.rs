@@ -280,31 +280,19 @@ pub fn estimate(input: &ModelInput) -> Estimate {
                 // a clean ACTIVE resize briefly keeps the old mapping next to the new one
                 // (unless KAFKA-19390 unmaps it first).
                 let per_index = u64::from(!rules.unmap_on_resize);
-                let o = if recovered {
-                    Maps {
-                        maps: per_index,
-                        bytes: xo,
-                    }
-                } else {
-                    let l = p.active.and_then(|a| a.offset_index).unwrap_or(0);
-                    Maps {
-                        maps: per_index,
-                        bytes: per_index * page_round(l, page),
-                    }
+                let one = |x: u64, active_len: Option<u64>| Maps {
+                    maps: per_index,
+                    bytes: if recovered {
+                        x
+                    } else {
+                        per_index * page_round(active_len.unwrap_or(0), page)
+                    },
                 };
-                let t = if !rules.time_index {
-                    Maps::default()
-                } else if recovered {
-                    Maps {
-                        maps: per_index,
-                        bytes: xt,
-                    }
+                let o = one(xo, p.active.and_then(|a| a.offset_index));
+                let t = if rules.time_index {
+                    one(xt, p.active.and_then(|a| a.time_index))
                 } else {
-                    let l = p.active.and_then(|a| a.time_index).unwrap_or(0);
-                    Maps {
-                        maps: per_index,
-                        bytes: per_index * page_round(l, page),
-                    }
+                    Maps::default()
                 };
                 overlap.maps = overlap.maps.max(o.maps + t.maps);
                 overlap.bytes = overlap.bytes.max(o.bytes + t.bytes);
