@@ -440,12 +440,23 @@ pub fn evaluate(
         open_files: nofile.0,
         open_files_source: format!("{}; {}", p.limits.open_files.source, nofile.1),
     };
-    let problems: Vec<_> = inv
+    let mut problems: Vec<_> = inv
         .all_problems()
         .chain(estimate.problems.iter())
         .chain(catalog.problems.iter())
         .cloned()
         .collect();
+    // The newest release unmaps on resize (KAFKA-19390): the least garbage of any version.
+    let version_warning = (p.version_source == VersionSource::Default).then(|| {
+        crate::problem::Problem::warning(
+            "",
+            format!(
+                "Kafka version not given: assumed {} (the newest modelled); releases without KAFKA-19390 (before 3.9.2, 4.0.2, 4.1.1) and before 2.3 need more. Pass --kafka-version or --kafka-home",
+                p.rules.version
+            ),
+        )
+    });
+    problems.extend(version_warning.clone());
     let topics_total = estimate
         .topics
         .values()
@@ -462,7 +473,7 @@ pub fn evaluate(
         partitions: topics_total.0,
         log_bytes: topics_total.1,
     });
-    Ok(report::build(ReportInput {
+    let mut report = report::build(ReportInput {
         config: &p.config,
         rules: &p.rules,
         version_source: p.version_source,
@@ -482,7 +493,9 @@ pub fn evaluate(
             inferred,
             show: args.show_topics,
         }),
-    }))
+    });
+    report.problems.extend(version_warning);
+    Ok(report)
 }
 
 /// 0 when no check fails, 1 when one fails (or warns, with --fail-on warn).
