@@ -294,3 +294,81 @@ pub fn scan_partition(
     p.irregular.shrink_to_fit();
     Some(p)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(dir: &str) -> PartitionTask {
+        PartitionTask {
+            dir: dir.into(),
+            topic: "t".into(),
+            partition: 0,
+            kind: DirKind::Partition,
+            recovery_point: None,
+        }
+    }
+
+    const SIZES: IndexSizes = IndexSizes {
+        all: true,
+        interval: 4096,
+    };
+    const THRESHOLD: IrregularThreshold = IrregularThreshold {
+        offset_index: 10 << 20,
+        time_index: 10 << 20,
+    };
+
+    #[test]
+    fn a_partition_removed_after_the_log_dir_was_listed_is_a_warning() {
+        // The log dir listing saw t-0; a running broker (or retention) removed it before its scan.
+        let d = tempfile::tempdir().unwrap();
+        let gone = d.path().join("t-0");
+        let mut problems = Vec::new();
+        assert!(
+            scan_partition(&gone, task("t-0"), 4096, THRESHOLD, SIZES, &mut problems).is_none()
+        );
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].severity, crate::problem::Severity::Warning);
+        assert!(
+            problems[0].message.contains("vanished"),
+            "{:?}",
+            problems[0]
+        );
+    }
+
+    #[test]
+    fn flushed_index_sizes_are_estimated_only_when_asked() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("t-0");
+        std::fs::create_dir(&p).unwrap();
+        for base in [0u64, 100, 200] {
+            std::fs::File::create(p.join(format!("{base:020}.log")))
+                .unwrap()
+                .set_len(40_970)
+                .unwrap();
+            std::fs::File::create(p.join(format!("{base:020}.index")))
+                .unwrap()
+                .set_len(16)
+                .unwrap();
+            std::fs::File::create(p.join(format!("{base:020}.timeindex")))
+                .unwrap()
+                .set_len(24)
+                .unwrap();
+        }
+        let mut t = task("t-0");
+        t.recovery_point = Some(150);
+        let mut problems = Vec::new();
+        let lazy = IndexSizes {
+            all: false,
+            ..SIZES
+        };
+        let part = scan_partition(&p, t, 4096, THRESHOLD, lazy, &mut problems).unwrap();
+        // Segment 0 is below the recovery-point segment (100): its 2 indexes are not stat'ed.
+        assert_eq!(part.estimated_index_files, 2);
+        // The estimate is the upper bound for 40 970 bytes at interval 4096: 10 entries.
+        assert_eq!(part.flushed.offset_index_map_bytes, 4096);
+        let exact = scan_partition(&p, task("t-0"), 4096, THRESHOLD, SIZES, &mut problems).unwrap();
+        assert_eq!(exact.estimated_index_files, 0);
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+}
