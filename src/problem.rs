@@ -17,6 +17,9 @@ pub struct Problem {
     #[serde(serialize_with = "lossy_path")]
     pub path: PathBuf,
     pub message: String,
+    /// Kafka refuses to start (or fails the dir) because of it: a start-up killer.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stops_start: bool,
 }
 
 impl Problem {
@@ -25,6 +28,14 @@ impl Problem {
             severity,
             path: path.as_ref().to_path_buf(),
             message: message.into(),
+            stops_start: false,
+        }
+    }
+    /// An error that stops Kafka's start (it throws, or refuses the dir).
+    pub fn stops_start(path: impl AsRef<Path>, message: impl Into<String>) -> Self {
+        Problem {
+            stops_start: true,
+            ..Self::new(Severity::Error, path, message)
         }
     }
     pub fn error(path: impl AsRef<Path>, message: impl Into<String>) -> Self {

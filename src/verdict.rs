@@ -279,11 +279,7 @@ pub fn judge(input: &VerdictInput) -> Verdict {
         .filter(|p| p.severity == Severity::Error)
         .collect();
     if !killers.is_empty() {
-        let refuses = killers.iter().any(|p| {
-            p.message.contains("Kafka throws")
-                || p.message.contains("refuse")
-                || p.message.contains("fails to load")
-        });
+        let refuses = killers.iter().any(|p| p.stops_start);
         checks.push(Check {
             id: "log_dirs",
             status: if refuses { Status::Fail } else { Status::Warn },

@@ -180,7 +180,7 @@ fn version_problems(inv: &Inventory, rules: &Rules, out: &mut Vec<Problem>) {
             _ => continue,
         };
         if v < since {
-            out.push(Problem::error(
+            out.push(Problem::stops_start(
                 d.path.join(&p.dir),
                 format!("Kafka {v} does not know this directory suffix (added in {since}) and throws at start-up"),
             ));

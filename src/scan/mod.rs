@@ -206,7 +206,7 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
             RECOVERY_POINT_FILE if role == LogDirRole::Data => has_checkpoint = true,
             META_PROPERTIES_FILE => match read_small(&epath).map_err(|e| e.to_string()).and_then(|b| marker::parse_meta(&b)) {
                 Ok(m) => dir.meta = Some(m),
-                Err(e) => dir.problems.push(Problem::error(
+                Err(e) => dir.problems.push(Problem::stops_start(
                     &epath,
                     format!("meta.properties is unreadable or invalid ({e}): Kafka refuses to start with it"),
                 )),
@@ -294,7 +294,7 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
             DirName::RemoteIndexCache => {
                 dir.remote_index_cache = Some(scan_remote_cache(&epath, &mut dir.problems));
             }
-            DirName::Invalid => dir.problems.push(Problem::error(
+            DirName::Invalid => dir.problems.push(Problem::stops_start(
                 &epath,
                 format!("{name:?} is not a topic-partition directory: Kafka throws at start-up and this log dir fails"),
             )),
@@ -335,7 +335,7 @@ pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
         .duplicate_log_dirs
         .iter()
         .map(|(entry, canonical)| {
-            Problem::error(
+            Problem::stops_start(
                 entry,
                 format!(
                     "same directory as {} (canonical path): Kafka refuses to start (\"Duplicate log directory found\"); counted once",
@@ -443,7 +443,7 @@ fn check_replicas_in_one_dir(dirs: &[LogDir], problems: &mut Vec<Problem>) {
     for d in dirs {
         for p in d.partitions.iter().filter(|p| p.kind == DirKind::Partition) {
             if let Some(first) = seen.insert((p.topic.as_str(), p.partition), &d.path) {
-                problems.push(Problem::error(
+                problems.push(Problem::stops_start(
                     d.path.join(&p.dir),
                     format!(
                         "{} is also in {}: Kafka refuses to start (\"Duplicate log directories for {}-{} are found\")",
@@ -469,7 +469,7 @@ fn check_cluster_ids(dirs: &[LogDir], problems: &mut Vec<Problem>) {
     if let Some((first_dir, first)) = ids.next() {
         for (d, c) in ids {
             if c != first {
-                problems.push(Problem::error(
+                problems.push(Problem::stops_start(
                     d.path.join(META_PROPERTIES_FILE),
                     format!(
                         "cluster.id {c:?} differs from {first:?} in {}: Kafka refuses to start",

@@ -132,7 +132,7 @@ pub fn scan_partition(
             FileClass::Known(f) => f,
             FileClass::BadOffset(kind) => {
                 if kind == FileKind::Log {
-                    problems.push(Problem::error(
+                    problems.push(Problem::stops_start(
                         entry.path(),
                         "segment file name is not <base offset>.log: Kafka's offset parse throws and this log fails to load",
                     ));
