@@ -456,7 +456,7 @@ pub fn evaluate(
             ),
         )
     });
-    problems.extend(version_warning.clone());
+    problems.extend(version_warning);
     let topics_total = estimate
         .topics
         .values()
@@ -473,7 +473,7 @@ pub fn evaluate(
         partitions: topics_total.0,
         log_bytes: topics_total.1,
     });
-    let mut report = report::build(ReportInput {
+    Ok(report::build(ReportInput {
         config: &p.config,
         rules: &p.rules,
         version_source: p.version_source,
@@ -493,9 +493,8 @@ pub fn evaluate(
             inferred,
             show: args.show_topics,
         }),
-    });
-    report.problems.extend(version_warning);
-    Ok(report)
+        problems,
+    }))
 }
 
 /// 0 when no check fails, 1 when one fails (or warns, with --fail-on warn).

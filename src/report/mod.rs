@@ -267,6 +267,8 @@ pub struct ReportInput<'a> {
     pub limits: Option<LimitsSection>,
     pub verdict: Option<Verdict>,
     pub topics: Option<TopicsInput<'a>>,
+    /// The problems the verdict saw: scan, model, topic settings and assumptions.
+    pub problems: Vec<Problem>,
 }
 
 pub struct TopicsInput<'a> {
@@ -303,10 +305,8 @@ pub struct TopicRow {
 
 pub fn build(input: ReportInput) -> Report {
     let c = input.config;
-    let mut problems: Vec<Problem> = input.inventory.all_problems().cloned().collect();
-    if let Some(e) = &input.estimate {
-        problems.extend(e.problems.iter().cloned());
-    }
+    // Every problem of the pipeline (scan, model, topic settings), errors first.
+    let mut problems = input.problems;
     problems.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -344,9 +344,6 @@ pub fn build(input: ReportInput) -> Report {
                 index_bytes_worst: te.live.bytes + te.garbage.bytes,
             });
         }
-    }
-    if let Some(t) = &input.topics {
-        problems.extend(t.catalog.problems.iter().cloned());
     }
     let meta = input
         .inventory
