@@ -20,4 +20,5 @@ pub mod report;
 pub mod scan;
 pub mod synth;
 pub mod topics;
+pub mod units;
 pub mod verdict;

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::kafka_version::Rules;
 use crate::model::Estimate;
 use crate::problem::{Problem, Severity};
+use crate::units;
 
 /// Warn when the need is above this share of the limit.
 pub const HEADROOM: f64 = 0.90;
@@ -90,12 +91,8 @@ fn flag_pair<S: serde::Serializer>(f: &Option<(String, String)>, s: S) -> Result
     seq.end()
 }
 
-fn gib(b: u64) -> String {
-    bytesize::ByteSize::b(b).to_string_as(true)
-}
-
-fn kib(b: u64) -> String {
-    format!("{} KiB", b / 1024)
+fn kib_of(b: u64) -> String {
+    units::kib(Some(b))
 }
 
 fn limit_str(l: Option<u64>, f: impl Fn(u64) -> String) -> String {
@@ -152,24 +149,24 @@ pub fn judge(input: &VerdictInput) -> Verdict {
         (_, None) => format!(
             "virtual memory: unlimited ({}); the next start needs {} best case, {} worst case",
             l.virtual_memory_source,
-            gib(best),
-            gib(worst)
+            units::bytes(best),
+            units::bytes(worst)
         ),
         (Status::Fail, Some(lim)) if threshold > lim => format!(
             "max virtual memory (ulimit -v) [{}] is too low: the next start needs at least [{}] ({}); the start will fail with 'Map failed'. Fix: run the broker with ulimit -v unlimited (source: {})",
-            kib(lim), kib(threshold), gc_note, l.virtual_memory_source
+            kib_of(lim), kib_of(threshold), gc_note, l.virtual_memory_source
         ),
         (Status::Fail, Some(lim)) => format!(
             "max virtual memory (ulimit -v) [{}] is below the worst case [{}] of a start that recovers {} segment(s): {consequence}. Best case {} fits only if the GC frees replaced mappings in time. Fix: ulimit -v unlimited (source: {})",
-            kib(lim), kib(worst), e.recovered_segments, kib(best), l.virtual_memory_source
+            kib_of(lim), kib_of(worst), e.recovered_segments, kib_of(best), l.virtual_memory_source
         ),
         (Status::Warn, Some(lim)) => format!(
             "max virtual memory (ulimit -v) [{}] fits the best case [{}] but not the worst [{}], or leaves under {:.0}% headroom: success depends on the garbage collector. Fix: ulimit -v unlimited (source: {})",
-            kib(lim), kib(best), kib(worst), (1.0 - HEADROOM) * 100.0, l.virtual_memory_source
+            kib_of(lim), kib_of(best), kib_of(worst), (1.0 - HEADROOM) * 100.0, l.virtual_memory_source
         ),
         (_, Some(lim)) => format!(
             "max virtual memory (ulimit -v) [{}] covers the worst case [{}] (source: {})",
-            kib(lim), kib(worst), l.virtual_memory_source
+            kib_of(lim), kib_of(worst), l.virtual_memory_source
         ),
     };
     checks.push(Check {
@@ -187,7 +184,7 @@ pub fn judge(input: &VerdictInput) -> Verdict {
             limit: Some(lim),
             message: format!(
                 "ulimit -v is finite [{}]: JVMs reserve address space they never touch (heap, class space, malloc arenas) and index mappings grow with partitions; run brokers with ulimit -v unlimited, as Elasticsearch's bootstrap checks require (source: {})",
-                kib(lim), l.virtual_memory_source
+                kib_of(lim), l.virtual_memory_source
             ),
         });
     }
@@ -268,7 +265,7 @@ pub fn judge(input: &VerdictInput) -> Verdict {
             limit: Some(input.recovery_warn_seconds as u64),
             message: format!(
                 "recovering {} unflushed segment(s) takes about {:.0} s in the slowest log dir ({} thread(s) per dir at {}/s each)",
-                e.recovered_segments, e.recovery.slowest_seconds, e.recovery.threads_per_dir, gib(e.recovery.rate_bytes_per_sec)
+                e.recovered_segments, e.recovery.slowest_seconds, e.recovery.threads_per_dir, units::bytes(e.recovery.rate_bytes_per_sec)
             ),
         });
     }
@@ -315,14 +312,14 @@ fn recommend(input: &VerdictInput, checks: &[Check]) -> Vec<Recommendation> {
     if let Some(lim) = l.virtual_memory {
         out.push(Recommendation {
             setting: "ulimit -v",
-            current: kib(lim),
+            current: kib_of(lim),
             recommended: "unlimited".into(),
             flag: Some(("--ulimit-v".into(), "unlimited".into())),
             reason: format!(
                 "the next start needs {} (worst case {}); if a finite limit must stay, use at least {}",
-                gib(e.virtual_memory_bytes.best),
-                gib(e.virtual_memory_bytes.worst),
-                kib((e.virtual_memory_bytes.worst as f64 * MARGIN) as u64)
+                units::bytes(e.virtual_memory_bytes.best),
+                units::bytes(e.virtual_memory_bytes.worst),
+                kib_of((e.virtual_memory_bytes.worst as f64 * MARGIN) as u64)
             ),
             paste: vec![
                 "# systemd drop-in, e.g. /etc/systemd/system/kafka.service.d/limits.conf".into(),
@@ -440,7 +437,7 @@ fn segment_bytes_recommendation(input: &VerdictInput) -> Option<Recommendation> 
                 reason: format!(
                     "{} segments today need more files/map areas than the limits allow; at {} about {} segments fit. Trade-off: longer recovery per segment and coarser retention (whole segments are deleted). Applies to new segments only; existing ones roll out with retention",
                     segments_now,
-                    gib(candidate),
+                    units::bytes(candidate),
                     segments
                 ),
                 paste: vec![format!("log.segment.bytes={candidate}")],

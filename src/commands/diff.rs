@@ -241,7 +241,7 @@ pub fn diff(args: &mut DiffArgs) -> anyhow::Result<Diff> {
         let desc = format!(
             "plan: {} partitions x {} over {} log dir(s), {} scenario",
             w.partitions,
-            bytesize::ByteSize::b(w.bytes_per_partition).to_string_as(true),
+            crate::units::bytes(w.bytes_per_partition),
             w.log_dirs.len(),
             if w.crash { "crash" } else { "clean" }
         );
@@ -261,13 +261,9 @@ pub fn diff(args: &mut DiffArgs) -> anyhow::Result<Diff> {
     })
 }
 
-fn human(b: u64) -> String {
-    bytesize::ByteSize::b(b).to_string_as(true)
-}
-
 fn value(v: u64, bytes: bool) -> String {
     if bytes {
-        human(v)
+        crate::units::bytes(v)
     } else {
         v.to_string()
     }

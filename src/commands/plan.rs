@@ -336,10 +336,6 @@ fn status_str(s: Option<Status>) -> &'static str {
     }
 }
 
-fn human(b: u64) -> String {
-    bytesize::ByteSize::b(b).to_string_as(true)
-}
-
 /// The format's name as typed on the command line: formats added to `check::Format` later
 /// (csv, markdown) are rendered here without a code change.
 pub fn format_name(f: Format) -> String {
@@ -422,7 +418,7 @@ pub fn render_sweep(rows: &[SweepRow], format: &str) -> String {
             for r in rows {
                 let value = match r.parameter {
                     "partitions" => r.value.to_string(),
-                    _ => human(r.value),
+                    _ => crate::units::bytes(r.value),
                 };
                 let mut v = vec![
                     value,
@@ -430,8 +426,8 @@ pub fn render_sweep(rows: &[SweepRow], format: &str) -> String {
                     format!("{}/{}", r.map_areas_best, r.map_areas_worst),
                     format!(
                         "{}/{}",
-                        human(r.virtual_memory_best),
-                        human(r.virtual_memory_worst)
+                        crate::units::bytes(r.virtual_memory_best),
+                        crate::units::bytes(r.virtual_memory_worst)
                     ),
                     r.open_files.to_string(),
                     format!(

@@ -35,7 +35,7 @@ pub const CSV_COLUMNS: [&str; 22] = [
 
 fn amount(id: &str, v: u64) -> String {
     if id == "virtual_memory" {
-        bytesize::ByteSize::b(v).to_string_as(true)
+        crate::units::bytes(v)
     } else {
         v.to_string()
     }

@@ -269,13 +269,13 @@ pub fn resolve(inputs: &LimitInputs) -> Result<Limits, LimitError> {
         "virtual memory (ulimit -v)",
         vm_candidates,
         &mut notes,
-        fmt_as,
+        format_kib,
     );
     let open_files = pick(
         "open files (ulimit -n)",
         nofile_candidates,
         &mut notes,
-        fmt_count,
+        format_count,
     );
 
     let max_map_count = match inputs.max_map_count {
@@ -326,27 +326,7 @@ fn pick<const N: usize>(
     winner
 }
 
-fn fmt_as(v: Option<u64>) -> String {
-    format_kib(v)
-}
-
-fn fmt_count(v: Option<u64>) -> String {
-    format_count(v)
-}
-
-/// A count limit the way `ulimit -n` shows it: the number or `unlimited`.
-pub fn format_count(v: Option<u64>) -> String {
-    v.map_or_else(|| "unlimited".to_string(), |n| n.to_string())
-}
-
-/// A byte limit the way `ulimit -v` shows it: whole KiB (rounded down, as the shell does) or
-/// `unlimited`.
-pub fn format_kib(bytes: Option<u64>) -> String {
-    match bytes {
-        Some(b) => format!("{} KiB", b / 1024),
-        None => "unlimited".to_string(),
-    }
-}
+pub use crate::units::{kib as format_kib, limit_count as format_count};
 
 /// The NOFILE limit a HotSpot JVM will actually run with. On Linux HotSpot raises its soft limit
 /// to the hard one during start-up (`-XX:+MaxFDLimit`, the default), so the hard limit is what

@@ -1,28 +1,12 @@
 //! Human-readable numbers for the table outputs.
 
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
+pub use crate::units::bytes;
 
 pub fn opt_bytes(n: Option<u64>) -> String {
     n.map(bytes).unwrap_or_else(|| "unlimited".into())
 }
 
-pub fn opt_count(n: Option<u64>) -> String {
-    n.map(|n| n.to_string())
-        .unwrap_or_else(|| "unlimited".into())
-}
+pub use crate::units::limit_count as opt_count;
 
 pub fn percent(p: Option<f64>) -> String {
     match p {

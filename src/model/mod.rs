@@ -19,6 +19,7 @@ use crate::config::{BrokerConfig, Mode};
 use crate::kafka_version::{KafkaVersion, Rules};
 use crate::problem::Problem;
 use crate::scan::{names::DirKind, page_round, Inventory, LogDirRole, Scenario};
+use crate::units;
 use loading::LogLoad;
 
 /// Default per-thread recovery read rate (bytes/s): CRC-checked sequential reads and index rebuilds
@@ -151,22 +152,6 @@ pub struct Estimate {
     /// the steady-state ceiling uses them, as an upper bound.
     pub estimated_index_files: u64,
     pub problems: Vec<Problem>,
-}
-
-fn human(b: u64) -> String {
-    bytesize::ByteSize::b(b).to_string_as(true)
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Kafka refuses dir names whose suffix its version does not know (parse as topic-partition fails).
@@ -491,30 +476,30 @@ fn contributors(total: &Tally, inv: &Inventory, rules: &Rules) -> Vec<Contributo
             let explanation = match cause {
                 Cause::Active => format!(
                     "{} active segments x {per} indexes at the maximum = {} live{}",
-                    thousands(active_segments),
-                    human(l.bytes),
-                    if g.bytes > 0 { format!(", {} replaced mappings until GC", human(g.bytes)) } else { String::new() }
+                    units::count(active_segments),
+                    units::bytes(l.bytes),
+                    if g.bytes > 0 { format!(", {} replaced mappings until GC", units::bytes(g.bytes)) } else { String::new() }
                 ),
                 Cause::Recovered => format!(
                     "recovered segments: {} live, {} in {} replaced mappings until GC (reset to max, rebuilt, trimmed)",
-                    human(l.bytes),
-                    human(g.bytes),
-                    thousands(g.maps)
+                    units::bytes(l.bytes),
+                    units::bytes(g.bytes),
+                    units::count(g.maps)
                 ),
                 Cause::Eager => format!(
                     "every segment's indexes mapped at open (eager, Kafka < 2.3): {} maps, {}",
-                    thousands(l.maps),
-                    human(l.bytes)
+                    units::count(l.maps),
+                    units::bytes(l.bytes)
                 ),
                 Cause::MissingIndex => format!(
                     "missing index files created at the maximum: {} live, {} replaced",
-                    human(l.bytes),
-                    human(g.bytes)
+                    units::bytes(l.bytes),
+                    units::bytes(g.bytes)
                 ),
                 Cause::ProducerState => format!(
                     "offset indexes read by the producer-state rebuild (no .snapshot files): {} maps, {}",
-                    thousands(l.maps),
-                    human(l.bytes)
+                    units::count(l.maps),
+                    units::bytes(l.bytes)
                 ),
             };
             Contributor {

@@ -7,21 +7,7 @@ use tabled::{builder::Builder, Table};
 
 use super::Report;
 
-pub fn bytes(b: u64) -> String {
-    bytesize::ByteSize::b(b).to_string_as(true)
-}
-
-pub fn count(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::units::{bytes, count};
 
 /// An enum's serde name (the same word the JSON uses).
 pub fn name<T: serde::Serialize>(t: &T) -> String {
