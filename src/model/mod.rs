@@ -281,43 +281,25 @@ pub fn estimate(input: &ModelInput) -> Estimate {
                 };
                 overlap.maps = overlap.maps.max(o.maps + t.maps);
                 overlap.bytes = overlap.bytes.max(o.bytes + t.bytes);
-                // Steady state: every index at its length, the active one at the maximum.
-                let all = p.all(page);
-                let active_len = p.active.map_or(Maps::default(), |a| {
-                    let l = |n: Option<u64>| {
-                        n.map_or(Maps::default(), |n| Maps {
-                            maps: u64::from(n > 0),
-                            bytes: page_round(n, page),
-                        })
+                // Steady state: every closed segment's indexes at their length, the active
+                // ones at the maximum.
+                let closed = p.closed(page);
+                steady += Maps {
+                    maps: closed.offset_index_maps,
+                    bytes: closed.offset_index_map_bytes,
+                };
+                if rules.time_index {
+                    steady += Maps {
+                        maps: closed.time_index_maps,
+                        bytes: closed.time_index_map_bytes,
                     };
-                    l(a.offset_index)
-                        + if rules.time_index {
-                            l(a.time_index)
-                        } else {
-                            Maps::default()
-                        }
-                });
-                let time = if rules.time_index {
-                    Maps {
-                        maps: all.time_index_maps,
-                        bytes: all.time_index_map_bytes,
-                    }
-                } else {
-                    Maps::default()
-                };
-                let s = Maps {
-                    maps: all.offset_index_maps + time.maps - active_len.maps
-                        + if p.active.is_some() {
-                            u64::from(xo > 0) + u64::from(xt > 0)
-                        } else {
-                            0
-                        },
-                    bytes: (all.offset_index_map_bytes
-                        + time.bytes
-                        + if p.active.is_some() { xo + xt } else { 0 })
-                    .saturating_sub(active_len.bytes),
-                };
-                steady += s;
+                }
+                if p.active.is_some() {
+                    steady += Maps {
+                        maps: u64::from(xo > 0) + u64::from(xt > 0),
+                        bytes: xo + xt,
+                    };
+                }
             }
             if p.is_replica() {
                 let te = topics.entry(p.topic.clone()).or_default();

@@ -117,13 +117,19 @@ pub struct Partition {
 }
 
 impl Partition {
-    /// Every segment of the partition, folded into one sum (the active one included).
-    pub fn all(&self, page: u64) -> SegmentSums {
+    /// Every segment but the active one, folded into one sum.
+    pub fn closed(&self, page: u64) -> SegmentSums {
         let mut s = self.flushed;
         s.merge(&self.unflushed);
         for i in &self.irregular {
             s.add(&i.segment, page);
         }
+        s
+    }
+
+    /// Every segment of the partition, folded into one sum (the active one included).
+    pub fn all(&self, page: u64) -> SegmentSums {
+        let mut s = self.closed(page);
         if let Some(a) = &self.active {
             s.add(a, page);
         }
