@@ -1,6 +1,7 @@
 //! `merge` over reports the real `check` wrote from generated broker trees: the fleet answer an
 //! operator reads before a rolling restart, plus the bad files a fleet always has.
 
+mod common;
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -8,12 +9,7 @@ use kafka_preflight::synth::{incident_layout, write_log_dir};
 use serde_json::Value;
 
 fn bin() -> Command {
-    let mut c = Command::cargo_bin("kafka-preflight").unwrap();
-    c.env_remove("MALLOC_ARENA_MAX")
-        .env_remove("KAFKA_HEAP_OPTS")
-        .env_remove("KAFKA_JVM_PERFORMANCE_OPTS")
-        .env_remove("KAFKA_OPTS");
-    c
+    common::preflight()
 }
 
 /// Runs the real check and returns its exit code; the report lands in `out`.

@@ -1,16 +1,11 @@
 //! The incident behind the project, and the promise that every recommendation, applied, passes.
 
-use assert_cmd::Command;
+mod common;
 use kafka_preflight::synth::{incident_layout, write_log_dir, PartitionSpec};
 use serde_json::Value;
 
 fn check(logs: &std::path::Path, extra: &[&str]) -> (i32, Value) {
-    let out = Command::cargo_bin("kafka-preflight")
-        .unwrap()
-        .env_remove("MALLOC_ARENA_MAX")
-        .env_remove("KAFKA_HEAP_OPTS")
-        .env_remove("KAFKA_JVM_PERFORMANCE_OPTS")
-        .env_remove("KAFKA_OPTS")
+    let out = common::preflight()
         .args([
             "check",
             "--log-dirs",

@@ -1,7 +1,8 @@
 //! `plan` must predict what `check` would say of a broker with the same data: a synthetic tree
 //! (src/synth.rs) is scanned by `check` and described to `plan`, and every estimate must match.
 
-use assert_cmd::Command;
+mod common;
+
 use kafka_preflight::synth::{self, PartitionSpec};
 use serde_json::Value;
 
@@ -21,14 +22,10 @@ const LIMITS: [&str; 12] = [
 ];
 
 fn run(args: &[&str]) -> Value {
-    let out = Command::cargo_bin("kafka-preflight")
-        .unwrap()
+    let out = common::preflight()
         .args(args)
         .args(LIMITS)
         .args(["--format", "json"])
-        .env_remove("KAFKA_HEAP_OPTS")
-        .env_remove("KAFKA_OPTS")
-        .env_remove("KAFKA_JVM_PERFORMANCE_OPTS")
         .output()
         .unwrap();
     assert!(

@@ -4,7 +4,7 @@
 //! some garbage meanwhile); under `ulimit -v` the start failed at 5806080 KiB and was clean at
 //! 5828608 KiB. The best case should sit near that threshold, the worst above the peak.
 
-use assert_cmd::Command;
+mod common;
 use kafka_preflight::synth::{write_log_dir, PartitionSpec};
 
 #[test]
@@ -25,12 +25,7 @@ fn kafka_4_0_kill_9_with_every_segment_unflushed() {
     // Recovery point 0: every segment of every partition is recovered.
     std::fs::write(logs.join("recovery-point-offset-checkpoint"), "0\n0\n").unwrap();
 
-    let out = Command::cargo_bin("kafka-preflight")
-        .unwrap()
-        .env_remove("MALLOC_ARENA_MAX")
-        .env_remove("KAFKA_HEAP_OPTS")
-        .env_remove("KAFKA_JVM_PERFORMANCE_OPTS")
-        .env_remove("KAFKA_OPTS")
+    let out = common::preflight()
         .args([
             "check",
             "--log-dirs",

@@ -2,9 +2,11 @@
 //! checked with flags that pin every input the environment could change.
 #![allow(dead_code)]
 
+#[path = "../common/mod.rs"]
+mod common;
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use kafka_preflight::synth::{uniform, write_log_dir, PartitionSpec};
 
 /// data-1: shut down cleanly, two topics; data-2: crashed (no marker), one compacted-looking
@@ -27,14 +29,8 @@ pub fn fixture(root: &Path) {
 
 /// Runs `kafka-preflight check` on the fixture (relative log dirs, cwd = root) in `format`.
 pub fn check(root: &Path, format: &str, extra: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("kafka-preflight")
-        .unwrap()
+    let out = common::preflight()
         .current_dir(root)
-        .env_remove("MALLOC_ARENA_MAX")
-        .env_remove("KAFKA_HEAP_OPTS")
-        .env_remove("KAFKA_JVM_PERFORMANCE_OPTS")
-        .env_remove("KAFKA_OPTS")
-        .env("NO_COLOR", "1")
         .args(["check", "--log-dirs", "data-1,data-2", "--set", "node.id=7"])
         .args(["--kafka-version", "3.9.0", "--heap", "1g", "--cores", "2"])
         .args(["--ulimit-v", "6899920", "--ulimit-n", "100000"])
