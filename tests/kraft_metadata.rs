@@ -2,6 +2,8 @@
 //! Kafka 4.0.0 (shared/fixtures/kraft-metadata/A), checked against what that broker reported
 //! (truth.json), plus damaged copies of it.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,23 +14,8 @@ use kafka_preflight::topics::kraft::read_metadata_log;
 use kafka_preflight::topics::{from_metadata_log, Source, TopicCatalog};
 use serde_json::Value;
 
-const FIXTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/kraft-metadata/A"
-);
-
-/// CI has shared/ beside the checkout; a worktree has it at /work/shared.
 fn fixture() -> Option<PathBuf> {
-    for p in [
-        Path::new(FIXTURE),
-        Path::new("/work/shared/fixtures/kraft-metadata/A"),
-    ] {
-        if p.join("__cluster_metadata-0").is_dir() {
-            return Some(p.to_path_buf());
-        }
-    }
-    eprintln!("SKIPPED: fixture kraft-metadata/A not found at {FIXTURE} or /work/shared");
-    None
+    common::kraft_fixture()
 }
 
 fn truth(dir: &Path) -> Value {

@@ -1,28 +1,16 @@
 //! `--topic-config FILE`: kafka-configs.sh / kafka-topics.sh describe output and the simple
 //! `TOPIC key=value` format, resolved against server.properties.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use kafka_preflight::config::BrokerConfig;
 use kafka_preflight::topics::{from_describe_file, Source, TopicConfigError, Valued};
 
-const FIXTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/kraft-metadata/A"
-);
-
 fn fixture() -> Option<PathBuf> {
-    for p in [
-        Path::new(FIXTURE),
-        Path::new("/work/shared/fixtures/kraft-metadata/A"),
-    ] {
-        if p.join("describe_tools.txt").is_file() {
-            return Some(p.to_path_buf());
-        }
-    }
-    eprintln!("SKIPPED: fixture kraft-metadata/A not found at {FIXTURE} or /work/shared");
-    None
+    common::kraft_fixture()
 }
 
 fn config(props: &str) -> BrokerConfig {

@@ -1,4 +1,5 @@
 //! Shared by the CLI tests.
+#![allow(dead_code)] // each test crate uses a part
 
 use assert_cmd::Command;
 
@@ -16,4 +17,26 @@ pub fn preflight() -> Command {
     }
     c.env("NO_COLOR", "1");
     c
+}
+
+/// The real Kafka 4.0.0 metadata log in shared/fixtures (beside the checkout in CI, at
+/// /work/shared in a worktree). Missing, it skips the test locally but fails it under CI, where
+/// shared/ is always there: a test that silently never runs would prove nothing.
+pub fn kraft_fixture() -> Option<std::path::PathBuf> {
+    let beside = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/kraft-metadata/A"
+    );
+    for p in [beside, "/work/shared/fixtures/kraft-metadata/A"] {
+        let p = std::path::Path::new(p);
+        if p.join("__cluster_metadata-0").is_dir() {
+            return Some(p.to_path_buf());
+        }
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "fixture kraft-metadata/A missing at {beside}"
+    );
+    eprintln!("SKIPPED: fixture kraft-metadata/A not found at {beside} or /work/shared");
+    None
 }
