@@ -68,10 +68,8 @@ pub struct VerdictInput<'a> {
     pub problems: &'a [Problem],
     pub recovery_warn_seconds: f64,
     pub cores: u64,
-    /// Average bytes per partition and segment size, for the log.segment.bytes recommendation.
+    /// log.segment.bytes now, the start of the segment-size search.
     pub segment_bytes: u64,
-    pub partitions: u64,
-    pub log_bytes: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -400,7 +398,11 @@ fn recommend(input: &VerdictInput, checks: &[Check]) -> Vec<Recommendation> {
 fn segment_bytes_recommendation(input: &VerdictInput) -> Option<Recommendation> {
     let e = input.estimate;
     let l = input.limits;
-    if input.partitions == 0 || input.segment_bytes == 0 {
+    let (partitions, log_bytes) = e
+        .topics
+        .values()
+        .fold((0, 0), |(p, b), t| (p + t.partitions, b + t.log_bytes));
+    if partitions == 0 || input.segment_bytes == 0 {
         return None;
     }
     let segments_now = e.topics.values().map(|t| t.segments).sum::<u64>().max(1);
@@ -421,13 +423,13 @@ fn segment_bytes_recommendation(input: &VerdictInput) -> Option<Recommendation> 
     if fits(segments_now) {
         return None;
     }
-    let per_partition = input.log_bytes / input.partitions;
+    let per_partition = log_bytes / partitions;
     // Doubling up to Kafka's largest value (an INT), whole MiB: at most ~31 steps.
     const LARGEST: u64 = i32::MAX as u64 / (1 << 20) * (1 << 20);
     let mut candidate = input.segment_bytes;
     while candidate < LARGEST {
         candidate = (candidate * 2).min(LARGEST);
-        let segments = input.partitions * per_partition.div_ceil(candidate).max(1);
+        let segments = partitions * per_partition.div_ceil(candidate).max(1);
         if fits(segments) {
             return Some(Recommendation {
                 setting: "log.segment.bytes",
@@ -474,8 +476,6 @@ mod tests {
             recovery_warn_seconds: 900.0,
             cores: 2,
             segment_bytes: 1 << 30,
-            partitions: 20_000,
-            log_bytes: 20_000 << 40,
         };
         assert!(segment_bytes_recommendation(&input).is_none());
     }

@@ -399,10 +399,6 @@ pub fn evaluate(
         }
         None => None,
     };
-    let log_fds_now: u64 = inv
-        .partitions()
-        .map(|(_, p)| p.segments() + p.txn_index_files())
-        .sum();
     let estimate = model::estimate(&model::ModelInput {
         inventory: inv,
         config: &p.config,
@@ -424,9 +420,14 @@ pub fn evaluate(
             maps_override: args
                 .baseline_maps
                 .or(measured.as_ref().map(|m| m.baseline.map_areas)),
-            fds_override: args.baseline_fds.or(measured
-                .as_ref()
-                .map(|m| m.open_files.saturating_sub(log_fds_now))),
+            fds_override: args.baseline_fds.or(measured.as_ref().map(|m| {
+                // The running broker's fds minus those its logs hold now.
+                let logs: u64 = inv
+                    .partitions()
+                    .map(|(_, p)| p.segments() + p.txn_index_files())
+                    .sum();
+                m.open_files.saturating_sub(logs)
+            })),
         },
         recovery_rate: size("--recovery-rate", &args.recovery_rate)?.max(1),
         connections: args.connections,
@@ -457,10 +458,6 @@ pub fn evaluate(
         )
     });
     problems.extend(version_warning);
-    let topics_total = estimate
-        .topics
-        .values()
-        .fold((0, 0), |a, t| (a.0 + t.partitions, a.1 + t.log_bytes));
     let verdict = verdict::judge(&VerdictInput {
         estimate: &estimate,
         limits: &effective,
@@ -470,8 +467,6 @@ pub fn evaluate(
         recovery_warn_seconds: args.recovery_warn,
         cores,
         segment_bytes: p.config.log_segment_bytes,
-        partitions: topics_total.0,
-        log_bytes: topics_total.1,
     });
     Ok(report::build(ReportInput {
         config: &p.config,

@@ -512,6 +512,7 @@ pub(crate) mod tests_support {
             TopicEstimate {
                 partitions,
                 segments,
+                log_bytes: partitions << 40, // 1 TiB per partition
                 ..Default::default()
             },
         );
