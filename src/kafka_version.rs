@@ -52,7 +52,70 @@ impl FromStr for KafkaVersion {
 }
 
 /// Used when neither --kafka-version nor --kafka-home says otherwise: the newest modelled release.
-pub const DEFAULT_VERSION: KafkaVersion = KafkaVersion::new(4, 2, 1);
+pub const DEFAULT_VERSION: KafkaVersion = KafkaVersion::new(4, 4, 0);
+
+/// What a broker runs: an Apache release, or a Confluent Platform build (`7.9.4-ccs`, `8.1.0-ce`)
+/// with the Apache line it follows. CP patch numbers are CP's own: CP 7.9.2 is not Kafka 3.9.2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Build {
+    /// The Apache release whose rules apply (for CP: the line, with CP's patch number).
+    pub kafka: KafkaVersion,
+    /// The Confluent Platform version, when the build is one.
+    pub confluent: Option<KafkaVersion>,
+}
+
+impl Build {
+    pub const fn apache(kafka: KafkaVersion) -> Self {
+        Build {
+            kafka,
+            confluent: None,
+        }
+    }
+}
+
+impl FromStr for Build {
+    type Err = String;
+    /// `3.9.2`, or a CP build `7.9.4-ccs` / `8.1.0-ce` (the suffix marks it Confluent's).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        match t.split_once('-') {
+            Some((core, suffix)) if suffix.starts_with("ccs") || suffix.starts_with("ce") => {
+                let cp: KafkaVersion = core.parse()?;
+                confluent_build(cp)
+                    .ok_or_else(|| format!("{s}: Confluent Platform {cp} is not a 5.x-8.x release"))
+            }
+            _ => t.parse().map(Build::apache),
+        }
+    }
+}
+
+/// CP 5.x = Kafka 2.x, 6.0-6.2 = 2.6-2.8, 7.x = 3.x, 8.x = 4.x (same minor, CP's patch).
+fn confluent_build(cp: KafkaVersion) -> Option<Build> {
+    let [a, b, c, _] = cp.0;
+    let (ka, kb) = match a {
+        5 => (2, b),
+        6 => (2, b + 6),
+        7 => (3, b),
+        8 => (4, b),
+        _ => return None,
+    };
+    Some(Build {
+        kafka: KafkaVersion::new(ka, kb, c),
+        confluent: Some(cp),
+    })
+}
+
+/// KAFKA-19390 in Confluent Platform, by ancestry of the confluentinc/kafka tags and the
+/// `resize()` body at each: first in 7.9.4 (backport e37f31e, #20571), 8.0.2 (7e27a78, #20621)
+/// and 8.1.0 (807866c, #19961, which Apache 4.1.0 does not have).
+fn confluent_has_kafka_19390(cp: KafkaVersion) -> bool {
+    let [a, b, c, _] = cp.0;
+    match (a, b) {
+        (7, 9) => c >= 4,
+        (8, 0) => c >= 2,
+        _ => cp >= KafkaVersion::new(8, 1, 0),
+    }
+}
 
 /// KAFKA-19390 (AbstractIndex.resize unmaps the old mapping on every OS) was merged for 4.2.0 and
 /// back-ported: 3.9.2, 4.0.2 and 4.1.1 have it; 3.9.0-3.9.1, 4.0.0-4.0.1 and 4.1.0 do not
@@ -79,6 +142,8 @@ pub enum VersionSource {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rules {
     pub version: KafkaVersion,
+    /// Set for a Confluent Platform build: its own version.
+    pub confluent: Option<KafkaVersion>,
     /// 2.3.0+ (KAFKA-7283): indexes are mapped on first use, not at segment open.
     pub lazy_index: bool,
     /// 0.10.1.0+: a .timeindex per segment.
@@ -104,17 +169,23 @@ pub struct Rules {
     pub default_disable_explicit_gc: bool,
     /// 4.0.0+ validator: log.segment.bytes at least 1 MiB (KIP-1030); topic segment.bytes from 4.1.
     pub min_segment_bytes: u64,
-    /// 4.0.0+: LogLoader.recoverLog catches the IOException of a failed map and truncates the
-    /// segment (and deletes later ones): the broker starts with data missing. Before 4.0 the
-    /// exception takes the log dir offline.
-    pub map_failure_truncates: bool,
 }
 
 impl Rules {
+    pub fn for_build(b: Build) -> Rules {
+        let mut r = Rules::for_version(b.kafka);
+        if let Some(cp) = b.confluent {
+            r.confluent = Some(cp);
+            r.unmap_on_resize = confluent_has_kafka_19390(cp);
+        }
+        r
+    }
+
     pub fn for_version(v: KafkaVersion) -> Rules {
         let at_least = |a, b, c| v >= KafkaVersion::new(a, b, c);
         Rules {
             version: v,
+            confluent: None,
             lazy_index: at_least(2, 3, 0),
             time_index: at_least(0, 10, 1),
             txn_index: at_least(0, 11, 0),
@@ -128,14 +199,13 @@ impl Rules {
             kraft: at_least(2, 8, 0),
             default_disable_explicit_gc: !at_least(1, 0, 0),
             min_segment_bytes: if at_least(4, 0, 0) { 1024 * 1024 } else { 14 },
-            map_failure_truncates: at_least(4, 0, 0),
         }
     }
 }
 
 /// Reads the version from the jar names in `<kafka-home>/libs/`: the core jar
 /// `kafka_<scala>-<version>.jar` (0.8 - 4.x), else `kafka-clients-<version>.jar`.
-pub fn detect_from_home(home: &Path) -> Result<KafkaVersion, String> {
+pub fn detect_from_home(home: &Path) -> Result<Build, String> {
     let libs = home.join("libs");
     let rd =
         std::fs::read_dir(&libs).map_err(|e| format!("cannot list {}: {e}", libs.display()))?;
@@ -169,29 +239,10 @@ pub fn detect_from_home(home: &Path) -> Result<KafkaVersion, String> {
     })
 }
 
-/// A jar's version; Confluent Platform builds (`7.4.0-ccs`, `-ce`) map to the Apache release
-/// they are based on (CP 5.x = 2.x, 6.0-6.2 = 2.6-2.8, 7.x = 3.x, 8.x = 4.x).
-fn parse_jar_version(v: &str) -> Option<KafkaVersion> {
-    let (core, confluent) = match v.split_once('-') {
-        Some((core, suffix)) if suffix.starts_with("ccs") || suffix.starts_with("ce") => {
-            (core, true)
-        }
-        Some((core, _)) => (core, false),
-        None => (v, false),
-    };
-    let ver: KafkaVersion = core.parse().ok()?;
-    if !confluent {
-        return Some(ver);
-    }
-    let [a, b, c, _] = ver.0;
-    let (ka, kb) = match a {
-        5 => (2, b),
-        6 => (2, b + 6),
-        7 => (3, b),
-        8 => (4, b),
-        _ => return None,
-    };
-    Some(KafkaVersion::new(ka, kb, c))
+/// A jar's version: Apache (`3.9.2`, suffixes such as `-SNAPSHOT` dropped) or a Confluent
+/// Platform build (`7.9.4-ccs`, `-ce`).
+fn parse_jar_version(v: &str) -> Option<Build> {
+    v.parse().ok()
 }
 
 #[cfg(test)]
@@ -236,14 +287,39 @@ mod tests {
         ] {
             assert_eq!(r(v).unmap_on_resize, fixed, "{v}");
         }
-        assert_eq!(
-            parse_jar_version("7.4.0-ccs"),
-            Some(KafkaVersion::new(3, 4, 0))
-        );
-        assert_eq!(
-            parse_jar_version("6.2.1-ce"),
-            Some(KafkaVersion::new(2, 8, 1))
-        );
+        let cp = |s: &str| parse_jar_version(s).unwrap();
+        assert_eq!(cp("7.4.0-ccs").kafka, KafkaVersion::new(3, 4, 0));
+        assert_eq!(cp("6.2.1-ce").kafka, KafkaVersion::new(2, 8, 1));
+        assert_eq!(cp("3.9.2").confluent, None);
+        assert!(parse_jar_version("9.0.0-ccs").is_none());
+    }
+
+    /// CP's patch numbers are its own: CP 7.9.2 is built from a 3.9 branch without the backport
+    /// although Apache 3.9.2 has it, and CP 8.1.0 has it although Apache 4.1.0 does not.
+    #[test]
+    fn confluent_builds_follow_their_own_kafka_19390_history() {
+        let unmaps = |s: &str| Rules::for_build(s.parse::<Build>().unwrap()).unmap_on_resize;
+        for (v, fixed) in [
+            ("7.9.0-ccs", false),
+            ("7.9.2-ccs", false),
+            ("7.9.3-ccs", false),
+            ("7.9.4-ccs", true),
+            ("7.9.9-ce", true),
+            ("7.8.2-ccs", false),
+            ("8.0.1-ccs", false),
+            ("8.0.2-ccs", true),
+            ("8.1.0-ccs", true),
+            ("8.1.0-ce", true),
+            ("8.2.0-ccs", true),
+            ("3.9.2", true),
+            ("4.1.0", false),
+        ] {
+            assert_eq!(unmaps(v), fixed, "{v}");
+        }
+        let r = Rules::for_build("8.1.0-ccs".parse().unwrap());
+        assert_eq!(r.version, KafkaVersion::new(4, 1, 0));
+        assert_eq!(r.confluent, Some(KafkaVersion::new(8, 1, 0)));
+        assert_eq!(r.min_segment_bytes, 1 << 20);
     }
 
     #[test]
@@ -260,8 +336,14 @@ mod tests {
         }
         assert_eq!(
             detect_from_home(d.path()).unwrap(),
-            KafkaVersion::new(3, 9, 0)
+            Build::apache(KafkaVersion::new(3, 9, 0))
         );
         assert!(detect_from_home(&d.path().join("nope")).is_err());
+        let cp = tempfile::tempdir().unwrap();
+        std::fs::create_dir(cp.path().join("libs")).unwrap();
+        std::fs::write(cp.path().join("libs/kafka_2.13-7.9.2-ccs.jar"), b"").unwrap();
+        let b = detect_from_home(cp.path()).unwrap();
+        assert_eq!(b.confluent, Some(KafkaVersion::new(7, 9, 2)));
+        assert!(!Rules::for_build(b).unmap_on_resize);
     }
 }

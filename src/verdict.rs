@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::kafka_version::Rules;
+use crate::model::failure;
 use crate::model::Estimate;
 use crate::problem::{Problem, Severity};
 use crate::units;
@@ -128,11 +129,8 @@ pub fn judge(input: &VerdictInput) -> Verdict {
     } else {
         "on a failed map the JDK runs System.gc() and retries once, so the best case is the threshold; whether replaced mappings are freed in time depends on the GC"
     };
-    let consequence = if input.rules.map_failure_truncates {
-        "a failed map inside segment recovery makes Kafka 4.x truncate the segment and delete later ones: the broker starts with DATA MISSING"
-    } else {
-        "a failed map inside segment recovery takes the log dir offline (the broker shuts down when all dirs fail)"
-    };
+    let consequence =
+        failure::map_failure(input.rules, failure::Phase::Recovery).sentence(input.rules);
     let mut checks = Vec::new();
 
     // virtual_memory

@@ -5,7 +5,7 @@ use anyhow::Context;
 use crate::config::jvm::{parse_jvm_size, JvmOptions};
 use crate::config::{BrokerConfig, Mode};
 use crate::exit_codes;
-use crate::kafka_version::{self, KafkaVersion, Rules, VersionSource};
+use crate::kafka_version::{self, Build, Rules, VersionSource};
 use crate::limits::{self, LimitInputs, Limits};
 use crate::model::{self, BaselineInput, Geometry};
 use crate::topics::{self, TopicCatalog};
@@ -71,8 +71,8 @@ pub struct CheckArgs {
     /// planned restart; crash is "what if it crashes now".
     #[arg(long, value_enum, default_value_t = Scenario::AsFound)]
     pub scenario: Scenario,
-    /// Kafka version whose start-up rules apply, e.g. 2.8.2 (default: detected from
-    /// --kafka-home, else the newest modelled release).
+    /// Kafka version whose start-up rules apply, e.g. 2.8.2, or a Confluent Platform build such
+    /// as 7.9.4-ccs (default: detected from --kafka-home, else the newest modelled release).
     #[arg(long, value_name = "VERSION")]
     pub kafka_version: Option<String>,
     /// Kafka installation; its libs/ jar names give the version.
@@ -223,7 +223,7 @@ pub fn prepare(args: &CheckArgs) -> anyhow::Result<Prepared> {
     let config = BrokerConfig::load(args.config.as_deref(), &args.set, args.log_dirs.as_deref())?;
     let (version, version_source) = match (&args.kafka_version, &args.kafka_home) {
         (Some(v), _) => (
-            v.parse::<KafkaVersion>()
+            v.parse::<Build>()
                 .map_err(|e| anyhow::anyhow!("--kafka-version: {e}"))?,
             VersionSource::Flag,
         ),
@@ -232,9 +232,12 @@ pub fn prepare(args: &CheckArgs) -> anyhow::Result<Prepared> {
                 .map_err(|e| anyhow::anyhow!("--kafka-home: {e}"))?,
             VersionSource::LibsJar,
         ),
-        (None, None) => (kafka_version::DEFAULT_VERSION, VersionSource::Default),
+        (None, None) => (
+            Build::apache(kafka_version::DEFAULT_VERSION),
+            VersionSource::Default,
+        ),
     };
-    let rules = Rules::for_version(version);
+    let rules = Rules::for_build(version);
     let limits = limits::resolve(&LimitInputs {
         ulimit_v: args.ulimit_v.clone(),
         ulimit_n: args.ulimit_n.clone(),

@@ -3,6 +3,7 @@
 //! the steady-state ceiling. Follows kafka-model.md §6.
 
 pub mod baseline;
+pub mod failure;
 mod index_sim;
 pub mod inference;
 pub mod loading;

@@ -1,0 +1,167 @@
+//! What a failed index map does to a start, by release and by where in the load it fails.
+//!
+//! The JDK turns a refused mmap into `IOException: Map failed`; what Kafka does with it depends on
+//! who catches it. From 4.0.0 `LogLoader.recoverLog` catches `InvalidOffsetException | IOException`
+//! around `recoverSegment`, truncates that segment to its base offset and deletes the later
+//! unflushed ones (KAFKA-14482); 3.9.x catches only `InvalidOffsetException`, so the IOException
+//! reaches `LogManager.loadLogs`, which takes the log dir offline. With KAFKA-19390 `resize()`
+//! unmaps first and leaves the index with no mapping when the new map fails, so the truncation in
+//! that catch dereferences a null buffer (`OffsetIndex.truncateTo` -> `mmap().duplicate()`): the
+//! NullPointerException is not an IOException and aborts the whole start.
+
+use serde::Serialize;
+
+use crate::kafka_version::{KafkaVersion, Rules};
+
+/// Where in the start the map fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Rebuilding an unflushed segment's indexes (unclean shutdown), inside `recoverLog`'s catch.
+    Recovery,
+    /// The active segment's final `resizeIndexes` (or a missing `.index`): outside that catch.
+    ActiveResize,
+    /// The KRaft metadata log, loaded by the Raft manager before LogManager loads the others.
+    MetadataLog,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Consequence {
+    /// The broker starts, with the failed segment truncated and later unflushed ones deleted.
+    DataTruncated,
+    /// The log dir goes offline; a broker whose every dir failed halts.
+    LogDirOffline,
+    /// The start throws and the JVM exits.
+    StartAborted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Evidence {
+    /// Seen on a real broker of this release line (kafka-preflight's real-broker harness).
+    Observed,
+    /// Read from Kafka's source; no broker was seen doing it.
+    Inferred,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MapFailure {
+    pub phase: Phase,
+    pub consequence: Consequence,
+    pub evidence: Evidence,
+}
+
+/// Real-broker observations: (release, phase, what the broker did). A release line with an entry
+/// here reports `Observed` for that phase when the model agrees with it.
+const OBSERVED: &[(KafkaVersion, Phase, Consequence)] = &[];
+
+fn inferred(rules: &Rules, phase: Phase) -> Consequence {
+    let catches_io = rules.version >= KafkaVersion::new(4, 0, 0);
+    match phase {
+        Phase::ActiveResize => Consequence::LogDirOffline,
+        Phase::Recovery if !catches_io => Consequence::LogDirOffline,
+        // The metadata log has no log-dir failure channel: the exception leaves the Raft manager.
+        Phase::MetadataLog if !catches_io => Consequence::StartAborted,
+        Phase::Recovery | Phase::MetadataLog if rules.unmap_on_resize => Consequence::StartAborted,
+        Phase::Recovery | Phase::MetadataLog => Consequence::DataTruncated,
+    }
+}
+
+/// The consequence of a failed map in `phase` on a broker of `rules`' release.
+pub fn map_failure(rules: &Rules, phase: Phase) -> MapFailure {
+    let consequence = inferred(rules, phase);
+    let line = |v: KafkaVersion| (v.0[0], v.0[1]);
+    let seen = OBSERVED.iter().any(|(v, p, c)| {
+        line(*v) == line(rules.version)
+            && *p == phase
+            && *c == consequence
+            && Rules::for_version(*v).unmap_on_resize == rules.unmap_on_resize
+    });
+    MapFailure {
+        phase,
+        consequence,
+        evidence: if seen {
+            Evidence::Observed
+        } else {
+            Evidence::Inferred
+        },
+    }
+}
+
+impl MapFailure {
+    /// One clause for a verdict message: what happens, and how we know.
+    pub fn sentence(&self, rules: &Rules) -> String {
+        let v = rules.version;
+        let what = match (self.phase, self.consequence) {
+            (Phase::Recovery, Consequence::DataTruncated) => format!(
+                "a failed map inside segment recovery makes Kafka {v} truncate that segment and delete the later unflushed ones: the broker starts with DATA MISSING"
+            ),
+            (Phase::Recovery, Consequence::StartAborted) => format!(
+                "a failed index resize inside segment recovery leaves Kafka {v} (KAFKA-19390) with an unmapped index, and truncating it throws a NullPointerException: the START ABORTS (a failure on the index's first map instead truncates the segment: data missing)"
+            ),
+            (Phase::Recovery, _) | (Phase::ActiveResize, _) => format!(
+                "a failed map while loading takes the log dir offline in Kafka {v} (the broker halts when every dir has failed)"
+            ),
+            (Phase::MetadataLog, Consequence::DataTruncated) => format!(
+                "a failed map while recovering the KRaft metadata log makes Kafka {v} truncate it: the node starts with metadata records missing"
+            ),
+            (Phase::MetadataLog, _) => format!(
+                "a failed map while loading the KRaft metadata log aborts Kafka {v}'s start"
+            ),
+        };
+        let how = match self.evidence {
+            Evidence::Observed => "observed on a real broker",
+            Evidence::Inferred => "inferred from Kafka's source, not yet seen on a real broker",
+        };
+        format!("{what} ({how})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(v: &str, phase: Phase) -> Consequence {
+        map_failure(&Rules::for_version(v.parse().unwrap()), phase).consequence
+    }
+
+    #[test]
+    fn recovery_failure_by_release() {
+        use Consequence::*;
+        for (v, c) in [
+            ("3.9.0", LogDirOffline),
+            ("3.9.2", LogDirOffline),
+            ("4.0.0", DataTruncated),
+            ("4.0.1", DataTruncated),
+            ("4.0.2", StartAborted),
+            ("4.1.0", DataTruncated),
+            ("4.1.1", StartAborted),
+            ("4.2.1", StartAborted),
+            ("4.4.0", StartAborted),
+        ] {
+            assert_eq!(at(v, Phase::Recovery), c, "{v}");
+        }
+    }
+
+    #[test]
+    fn outside_the_catch_the_dir_goes_offline_in_every_release() {
+        for v in ["2.8.2", "3.9.1", "4.0.0", "4.4.0"] {
+            assert_eq!(
+                at(v, Phase::ActiveResize),
+                Consequence::LogDirOffline,
+                "{v}"
+            );
+        }
+        assert_eq!(at("3.9.2", Phase::MetadataLog), Consequence::StartAborted);
+        assert_eq!(at("4.1.0", Phase::MetadataLog), Consequence::DataTruncated);
+    }
+
+    #[test]
+    fn sentence_names_release_and_evidence() {
+        let r = Rules::for_version("4.1.0".parse().unwrap());
+        let s = map_failure(&r, Phase::Recovery).sentence(&r);
+        assert!(s.contains("4.1.0") && s.contains("DATA MISSING"), "{s}");
+        assert!(s.contains("inferred") || s.contains("observed"), "{s}");
+    }
+}
