@@ -449,6 +449,7 @@ pub fn evaluate(
         .chain(estimate.problems.iter())
         .chain(catalog.problems.iter())
         .cloned()
+        .chain(catalog.version_problems(&p.rules))
         .collect();
     // The newest release unmaps on resize (KAFKA-19390): the least garbage of any version.
     let version_warning = (p.version_source == VersionSource::Default).then(|| {

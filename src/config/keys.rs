@@ -5,6 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use super::{BrokerConfig, ConfigError, Mode, Setting, Settings};
+use crate::kafka_version::{KafkaVersion, Rules};
+use crate::problem::Problem;
+use crate::units;
 
 pub const MIB: u64 = 1024 * 1024;
 pub const KAFKA_DEFAULT_LOG_DIR: &str = "/tmp/kafka-logs";
@@ -218,6 +221,59 @@ pub(super) fn build(
     })
 }
 
+/// Validators that changed with the release: a config Kafka `version` refuses at start, though
+/// an older release (or this tool's version-neutral parse) accepts it.
+pub fn version_problems(c: &BrokerConfig, rules: &Rules) -> Vec<Problem> {
+    let v = rules.version;
+    let at_least = |a, b, d| v >= KafkaVersion::new(a, b, d);
+    let path = c.path.clone().unwrap_or_default();
+    let mut out = Vec::new();
+    let mut below = |key: &str, value: u64, min: u64, since: &str, source: &str| {
+        out.push(Problem::stops_start(
+            &path,
+            format!(
+                "{key}={value} is below {min} ({}), the minimum Kafka {v} accepts (since {since}, {source}): the broker refuses the config and does not start",
+                units::bytes(min)
+            ),
+        ));
+    };
+    // LogConfig.java 4.0.0: LOG_SEGMENT_BYTES_CONFIG atLeast(1024 * 1024) (KIP-1030).
+    if at_least(4, 0, 0) && c.log_segment_bytes < MIB {
+        below(
+            "log.segment.bytes",
+            c.log_segment_bytes,
+            MIB,
+            "4.0.0",
+            "LogConfig",
+        );
+    }
+    // MetadataLogConfig.java 4.1.0: atLeast(8 * 1024 * 1024); 4.0's KRaftConfigs had LOG_OVERHEAD.
+    if at_least(4, 1, 0) && c.metadata_log_segment_bytes < 8 * MIB {
+        below(
+            "metadata.log.segment.bytes",
+            c.metadata_log_segment_bytes,
+            8 * MIB,
+            "4.1.0",
+            "MetadataLogConfig",
+        );
+    }
+    // 4.0.0: kafka.Kafka always builds a KafkaRaftServer and process.roles has no default.
+    if at_least(4, 0, 0) && c.path.is_some() && c.process_roles.is_empty() {
+        let zk = if c.mode == Mode::Zookeeper {
+            "zookeeper.connect is set but process.roles is not: this is a ZooKeeper-mode config. "
+        } else {
+            ""
+        };
+        out.push(Problem::stops_start(
+            &path,
+            format!(
+                r#"{zk}Kafka {v} has no ZooKeeper mode and process.roles has no default: the start fails with 'Missing required configuration "process.roles"'. Migrate to KRaft on 3.9 before upgrading"#
+            ),
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +282,49 @@ mod tests {
     fn cfg(text: &str) -> Result<BrokerConfig, ConfigError> {
         let s = parse(text.as_bytes(), Path::new("server.properties")).unwrap();
         build(Some("server.properties".into()), s)
+    }
+
+    fn refused(text: &str, version: &str) -> Vec<String> {
+        let rules = Rules::for_version(version.parse().unwrap());
+        version_problems(&cfg(text).unwrap(), &rules)
+            .into_iter()
+            .inspect(|p| assert!(p.stops_start, "{p:?}"))
+            .map(|p| p.message)
+            .collect()
+    }
+
+    #[test]
+    fn segment_minimums_follow_the_release() {
+        let small = "process.roles=broker,controller\nlog.segment.bytes=1048575\n";
+        assert!(refused(small, "3.9.2").is_empty());
+        let m = refused(small, "4.0.0");
+        assert!(
+            m.len() == 1 && m[0].starts_with("log.segment.bytes=1048575"),
+            "{m:?}"
+        );
+        assert!(refused("process.roles=broker\nlog.segment.bytes=1048576\n", "4.0.0").is_empty());
+        let meta = "process.roles=broker\nmetadata.log.segment.bytes=8388607\n";
+        assert!(refused(meta, "4.0.2").is_empty());
+        let m = refused(meta, "4.1.0");
+        assert!(
+            m.len() == 1 && m[0].contains("metadata.log.segment.bytes"),
+            "{m:?}"
+        );
+        assert!(refused(
+            "process.roles=broker\nmetadata.log.segment.bytes=8388608\n",
+            "4.4.0"
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn zookeeper_config_cannot_start_4x() {
+        let zk = "zookeeper.connect=zk:2181\nbroker.id=1\n";
+        assert!(refused(zk, "3.9.2").is_empty());
+        let m = refused(zk, "4.0.0");
+        assert!(m.len() == 1 && m[0].contains("ZooKeeper-mode"), "{m:?}");
+        assert_eq!(refused("broker.id=1\n", "4.4.0").len(), 1);
+        assert!(refused("process.roles=controller\n", "4.4.0").is_empty());
     }
 
     #[test]

@@ -6,7 +6,7 @@ pub mod properties;
 
 use std::path::{Path, PathBuf};
 
-pub use keys::{KAFKA_DEFAULT_LOG_DIR, MIB};
+pub use keys::{version_problems, KAFKA_DEFAULT_LOG_DIR, MIB};
 pub use properties::{Origin, Setting, Settings};
 
 #[derive(Debug, thiserror::Error)]

@@ -184,6 +184,7 @@ pub fn estimate(input: &ModelInput) -> Estimate {
         .unwrap_or(rules.default_recovery_threads);
     let mut problems = Vec::new();
     version_problems(inv, rules, &mut problems);
+    problems.extend(crate::config::version_problems(input.config, rules));
 
     let mut total = Tally::default();
     let mut dirs = Vec::new();

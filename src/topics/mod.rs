@@ -18,7 +18,8 @@ pub mod kraft;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::config::BrokerConfig;
+use crate::config::{BrokerConfig, MIB};
+use crate::kafka_version::{KafkaVersion, Rules};
 use crate::problem::Problem;
 
 pub use describe::{from_describe_file, TopicConfigError};
@@ -162,6 +163,32 @@ impl TopicCatalog {
             .get(name)
             .cloned()
             .unwrap_or_else(|| self.broker_level.for_unknown(name))
+    }
+}
+
+impl TopicCatalog {
+    /// Topic overrides a release refuses. 4.1.0's LogConfig validates topic `segment.bytes` at
+    /// least 1 MiB, and LogManager builds every overridden topic's LogConfig at start
+    /// (`fetchTopicConfigOverrides` -> `LogConfig.fromProps`), so an override accepted by 4.0
+    /// throws a ConfigException there (inferred from source).
+    pub fn version_problems(&self, rules: &Rules) -> Vec<Problem> {
+        let v = rules.version;
+        if v < KafkaVersion::new(4, 1, 0) {
+            return Vec::new();
+        }
+        self.topics
+            .values()
+            .filter(|t| t.segment_bytes.source == Source::Topic && t.segment_bytes.value < MIB)
+            .map(|t| {
+                Problem::stops_start(
+                    "",
+                    format!(
+                        "topic {}: segment.bytes={} is below 1048576 (1 MiB), the minimum Kafka {v} accepts (since 4.1.0): building its LogConfig at start throws and the start fails (inferred from source). Raise the override first",
+                        t.name, t.segment_bytes.value
+                    ),
+                )
+            })
+            .collect()
     }
 }
 
@@ -567,5 +594,48 @@ mod tests {
         );
         assert_eq!(infer_index_bytes(0), None);
         assert_eq!(infer_index_bytes(13), None);
+    }
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::*;
+
+    fn catalog(segment_bytes: u64, source: Source) -> TopicCatalog {
+        let mut c = broker_only(
+            &BrokerConfig::from_settings(None, {
+                let mut s = crate::config::Settings::new();
+                s.insert(
+                    "log.dirs".into(),
+                    crate::config::Setting {
+                        value: "/tmp/x".into(),
+                        origin: crate::config::Origin::Flag,
+                    },
+                );
+                s
+            })
+            .unwrap(),
+        );
+        let mut t = c.broker_level.for_unknown("small");
+        t.segment_bytes = Valued::new(segment_bytes, source);
+        c.topics.insert("small".into(), t);
+        c
+    }
+
+    #[test]
+    fn topic_segment_bytes_minimum_from_4_1() {
+        let r = |v: &str| Rules::for_version(v.parse().unwrap());
+        let small = catalog(512 * 1024, Source::Topic);
+        assert!(small.version_problems(&r("4.0.2")).is_empty());
+        let p = small.version_problems(&r("4.1.0"));
+        assert_eq!(p.len(), 1);
+        assert!(p[0].stops_start && p[0].message.contains("topic small"));
+        assert!(catalog(MIB, Source::Topic)
+            .version_problems(&r("4.4.0"))
+            .is_empty());
+        // Not an override: the broker-level check owns log.segment.bytes.
+        assert!(catalog(512 * 1024, Source::Static)
+            .version_problems(&r("4.4.0"))
+            .is_empty());
     }
 }
