@@ -27,6 +27,8 @@ pub enum Command {
     Inspect(crate::commands::inspect::InspectArgs),
     /// Sample a broker (or a start you launch) until log loading ends; record peaks vs limits.
     Watch(crate::commands::watch::WatchArgs),
+    /// Read a broker's log: did its last start fail (and why) or truncate data?
+    Audit(crate::commands::audit::AuditArgs),
     /// Merge many brokers' JSON reports into one fleet answer, worst broker first.
     Merge(crate::commands::merge::MergeArgs),
     /// Print shell completions generated from the flag definitions.

@@ -4,6 +4,7 @@
 //! Data flows one way: [`config`] -> [`scan`] -> [`model`] -> [`limits`] -> [`verdict`] ->
 //! [`report`].
 
+pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod config;

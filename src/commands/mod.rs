@@ -1,5 +1,6 @@
 //! One file per subcommand: flags -> library calls -> exit code.
 
+pub mod audit;
 pub mod check;
 pub mod completions;
 pub mod diff;

@@ -1,0 +1,198 @@
+//! One start's entries -> what went wrong, what was cut, and how the start ended.
+//!
+//! Message texts are Kafka's own (3.9 LogLoader.scala / 4.x LogLoader.java, LogManager.scala,
+//! BrokerServer.scala, Kafka.scala, KafkaRaftServer.scala, ProcessTerminatingFaultHandler),
+//! checked against real 3.9.0 and 4.0.0 broker logs (tests/fixtures/broker-logs/).
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::entries::{Entry, JVM_INIT_FAILED};
+use super::{Failure, FailureKind, MapPhase, Outcome, Truncation};
+
+/// Lines that end the process during a start (or at once after it).
+const ABORTS: &[&str] = &[
+    "Exiting Kafka due to fatal exception",
+    "Fatal error during broker startup",
+    "Fatal error during controller startup",
+    "Fatal error during KafkaServer startup",
+    "Encountered fatal fault",
+    "Halting Kafka",
+    JVM_INIT_FAILED,
+];
+
+/// LogManager.loadLogs / LogDirFailureChannel / ReplicaManager: a dir failed.
+const DIR_OFFLINE: &[&str] = &[
+    "Error while loading log dir",
+    "Shutdown broker because all log dirs in",
+    "because the log directory has failed",
+    "Halting broker because dir",
+];
+
+/// KafkaRaftServer after every component started (KafkaBroker.STARTED_MESSAGE); a
+/// ZooKeeper-mode KafkaServer logs "[KafkaServer id=N] started" instead.
+const STARTED: &str = "Kafka Server started";
+
+fn started(e: &Entry) -> bool {
+    e.message.contains(STARTED)
+        || e.logger.as_deref() == Some("kafka.server.KafkaServer")
+            && e.message.ends_with("] started")
+}
+
+fn kind(e: &Entry) -> Option<FailureKind> {
+    let has = |s: &str| e.text().any(|l| l.contains(s));
+    Some(if has(crate::live::logtail::MAP_FAILED) {
+        FailureKind::MapFailed
+    } else if has("Too many open files") {
+        FailureKind::TooManyOpenFiles
+    } else if has("unable to create native thread") || has("unable to create new native thread") {
+        FailureKind::NativeThread
+    } else if e.message.starts_with(JVM_INIT_FAILED) {
+        FailureKind::JvmInit
+    } else if has("java.lang.NullPointerException") {
+        FailureKind::NullPointer
+    } else if ABORTS
+        .iter()
+        .chain(DIR_OFFLINE)
+        .any(|m| e.message.contains(m))
+    {
+        FailureKind::Other
+    } else {
+        return None;
+    })
+}
+
+/// Which step of the start mapped: read from the stack trace, innermost Kafka frame first.
+fn map_phase(e: &Entry) -> MapPhase {
+    let has = |s: &str| e.rest.iter().any(|l| l.contains(s));
+    if has("KafkaMetadataLog") || has("KafkaRaftLog") || has("kafka.raft.RaftManager") {
+        MapPhase::MetadataLog
+    } else if has("LogSegment.truncateTo") && has("recoverLog") {
+        MapPhase::RecoveryTruncation
+    } else if has("LogSegment.recover") {
+        MapPhase::Recovery
+    } else if has("resizeIndexes") {
+        MapPhase::ActiveResize
+    } else if has("LogLoader") || has("LogManager.loadLog") {
+        MapPhase::LogLoad
+    } else if e.rest.iter().any(|l| l.trim_start().starts_with("at ")) {
+        MapPhase::Running
+    } else {
+        MapPhase::Unknown
+    }
+}
+
+/// The exception line that says most: the last `Caused by:`, else the first `java.` line.
+fn exception(e: &Entry) -> Option<String> {
+    let frame = |l: &str| l.trim_start().starts_with("at ") || l.trim_start().starts_with("...");
+    e.rest
+        .iter()
+        .rev()
+        .find(|l| l.starts_with("Caused by: "))
+        .map(|l| l.trim_start_matches("Caused by: ").to_string())
+        .or_else(|| {
+            e.rest
+                .iter()
+                .find(|l| !frame(l) && (l.contains("Exception") || l.contains("Error")))
+                .map(|l| l.trim().to_string())
+        })
+}
+
+pub fn failures(entries: &[Entry]) -> Vec<Failure> {
+    let mut out: Vec<Failure> = Vec::new();
+    for e in entries.iter().filter(|e| e.is_error()) {
+        let Some(kind) = kind(e) else { continue };
+        let phase = (kind == FailureKind::MapFailed).then(|| map_phase(e));
+        if let Some(f) = out.iter_mut().find(|f| f.kind == kind && f.phase == phase) {
+            f.count += 1;
+            continue;
+        }
+        out.push(Failure {
+            kind,
+            phase,
+            line: e.line,
+            timestamp: e.timestamp.clone(),
+            message: e.message.clone(),
+            exception: exception(e),
+            count: 1,
+        });
+    }
+    out
+}
+
+fn loader_line() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(concat!(
+            r"^\[(?:LogLoader|Log|UnifiedLog) partition=(?P<p>[^,\]]+), dir=(?P<d>[^\]]+)\] ",
+            r"(?:Found invalid offset during recovery\. Deleting the corrupt segment and creating an empty one with starting offset (?P<whole>\d+)",
+            r"|Corruption found in segment \d+, truncating to offset (?P<to>\d+)",
+            r"|Deleting segments as part of log recovery: (?P<deleted>.*))"
+        ))
+        .expect("static regex")
+    })
+}
+
+fn base_offsets() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"baseOffset=(\d+)").expect("static regex"))
+}
+
+/// Partitions recovery cut: LogLoader.recoverLog logs the segment it empties after a failed
+/// recovery (the IOException itself is not logged), the offset it truncates to, and the later
+/// unflushed segments it deletes.
+pub fn truncations(entries: &[Entry]) -> Vec<Truncation> {
+    let mut by: BTreeMap<(String, String), Truncation> = BTreeMap::new();
+    for e in entries
+        .iter()
+        .filter(|e| e.level == "WARN" || e.level == "INFO")
+    {
+        let Some(c) = loader_line().captures(&e.message) else {
+            continue;
+        };
+        let key = (c["p"].to_string(), c["d"].to_string());
+        let t = by.entry(key.clone()).or_insert_with(|| Truncation {
+            partition: key.0,
+            dir: key.1,
+            to_offset: None,
+            segment_emptied: false,
+            deleted_segments: Vec::new(),
+            line: e.line,
+        });
+        let offset = c
+            .name("whole")
+            .or(c.name("to"))
+            .and_then(|m| m.as_str().parse().ok());
+        if let Some(o) = offset {
+            t.to_offset = Some(t.to_offset.map_or(o, |x: u64| x.min(o)));
+        }
+        t.segment_emptied |= c.name("whole").is_some();
+        if let Some(d) = c.name("deleted") {
+            t.deleted_segments.extend(
+                base_offsets()
+                    .captures_iter(d.as_str())
+                    .filter_map(|m| m[1].parse::<u64>().ok()),
+            );
+        }
+    }
+    by.into_values().collect()
+}
+
+pub fn outcome(entries: &[Entry]) -> Outcome {
+    let any = |ms: &[&str]| {
+        entries
+            .iter()
+            .any(|e| ms.iter().any(|m| e.message.contains(m)))
+    };
+    if any(DIR_OFFLINE) {
+        Outcome::LogDirOffline
+    } else if any(ABORTS) {
+        Outcome::Aborted
+    } else if entries.iter().any(started) {
+        Outcome::Started
+    } else {
+        Outcome::Unfinished
+    }
+}
