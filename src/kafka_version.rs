@@ -155,6 +155,9 @@ pub struct Rules {
     /// KAFKA-19390: resize unmaps the old mapping, so resizes leave no garbage.
     pub unmap_on_resize: bool,
     pub default_recovery_threads: u32,
+    /// `num.recovery.threads.per.data.dir` in the release's shipped config/server.properties:
+    /// 1 through 4.1.x although the default is 2 from 4.0 (KAFKA-19573 set 2 in 4.2.0).
+    pub shipped_recovery_threads: u32,
     /// 0.9.0.0+ (KAFKA-1758): a corrupt recovery checkpoint resets to 0 instead of failing.
     pub corrupt_checkpoint_resets: bool,
     /// 0.9.0 - 2.2.x: sanity checks at load make an untrimmed index recover once more.
@@ -192,6 +195,7 @@ impl Rules {
             remap_equal_size: !at_least(1, 1, 0),
             unmap_on_resize: has_kafka_19390(v),
             default_recovery_threads: if at_least(4, 0, 0) { 2 } else { 1 },
+            shipped_recovery_threads: if at_least(4, 2, 0) { 2 } else { 1 },
             corrupt_checkpoint_resets: at_least(0, 9, 0),
             sanity_check_recovers: at_least(0, 9, 0) && !at_least(2, 3, 0),
             missing_time_index_kept: at_least(0, 10, 1) && !at_least(0, 10, 2),
@@ -270,6 +274,8 @@ mod tests {
         assert!(r("1.0.2").remap_equal_size && !r("1.1.0").remap_equal_size);
         assert_eq!(r("3.9.0").default_recovery_threads, 1);
         assert_eq!(r("4.0.0").default_recovery_threads, 2);
+        assert_eq!(r("4.1.1").shipped_recovery_threads, 1);
+        assert_eq!(r("4.2.0").shipped_recovery_threads, 2);
         assert!(
             r("0.11.0.3").default_disable_explicit_gc && !r("1.0.0").default_disable_explicit_gc
         );

@@ -257,6 +257,23 @@ pub fn version_problems(c: &BrokerConfig, rules: &Rules) -> Vec<Problem> {
             "MetadataLogConfig",
         );
     }
+    // The default is assumed where the key is absent; 4.0.x/4.1.x ship a file that says 1.
+    if c.num_recovery_threads_per_data_dir.is_none()
+        && rules.shipped_recovery_threads != rules.default_recovery_threads
+    {
+        let whose = if c.path.is_some() {
+            "this config does not set it"
+        } else {
+            "no server.properties was given"
+        };
+        out.push(Problem::info(
+            &path,
+            format!(
+                "num.recovery.threads.per.data.dir: {whose}, so Kafka {v}'s default {} is assumed; the config/server.properties shipped with {v} sets {}, and a config copied from it runs with that",
+                rules.default_recovery_threads, rules.shipped_recovery_threads
+            ),
+        ));
+    }
     // 4.0.0: kafka.Kafka always builds a KafkaRaftServer and process.roles has no default.
     if at_least(4, 0, 0) && c.path.is_some() && c.process_roles.is_empty() {
         let zk = if c.mode == Mode::Zookeeper {
@@ -288,6 +305,7 @@ mod tests {
         let rules = Rules::for_version(version.parse().unwrap());
         version_problems(&cfg(text).unwrap(), &rules)
             .into_iter()
+            .filter(|p| p.severity != crate::problem::Severity::Info)
             .inspect(|p| assert!(p.stops_start, "{p:?}"))
             .map(|p| p.message)
             .collect()
@@ -315,6 +333,28 @@ mod tests {
             "4.4.0"
         )
         .is_empty());
+    }
+
+    #[test]
+    fn shipped_recovery_threads_noted_where_the_default_is_assumed() {
+        let notes = |text: &str, v: &str| {
+            version_problems(&cfg(text).unwrap(), &Rules::for_version(v.parse().unwrap()))
+                .into_iter()
+                .filter(|p| p.message.starts_with("num.recovery.threads.per.data.dir"))
+                .count()
+        };
+        let kraft = "process.roles=broker\n";
+        assert_eq!(notes(kraft, "4.0.2"), 1);
+        assert_eq!(notes(kraft, "4.1.1"), 1);
+        assert_eq!(notes(kraft, "4.2.0"), 0);
+        assert_eq!(notes(kraft, "3.9.2"), 0);
+        assert_eq!(
+            notes(
+                "process.roles=broker\nnum.recovery.threads.per.data.dir=1\n",
+                "4.1.0"
+            ),
+            0
+        );
     }
 
     #[test]

@@ -193,6 +193,8 @@ pub fn estimate(input: &ModelInput) -> Estimate {
     let mut inflight = 0u64;
     // Extra mappings while logs load (best case): per dir, in-flight logs x the largest overlap.
     let mut inflight_extra = Maps::default();
+    // The metadata log's own load-time overlap (it loads alone, before the others).
+    let mut metadata_overlap = Maps::default();
     let mut recovery_dirs = Vec::new();
     let mut recovered_segments = 0u64;
     let mut steady = Maps::default();
@@ -281,8 +283,19 @@ pub fn estimate(input: &ModelInput) -> Estimate {
                 } else {
                     Maps::default()
                 };
-                overlap.maps = overlap.maps.max(o.maps + t.maps);
-                overlap.bytes = overlap.bytes.max(o.bytes + t.bytes);
+                if metadata {
+                    // The Raft manager loads and recovers the metadata log before LogManager
+                    // loads any other log, so its momentary overlap is a peak of its own, not
+                    // on top of theirs. Its only recovering segment is often the active one,
+                    // already live at the maximum.
+                    if un_n > 1 {
+                        metadata_overlap.maps = metadata_overlap.maps.max(o.maps + t.maps);
+                        metadata_overlap.bytes = metadata_overlap.bytes.max(o.bytes + t.bytes);
+                    }
+                } else {
+                    overlap.maps = overlap.maps.max(o.maps + t.maps);
+                    overlap.bytes = overlap.bytes.max(o.bytes + t.bytes);
+                }
                 // Steady state: every closed segment's indexes at their length, the active
                 // ones at the maximum.
                 let closed = p.closed(page);
@@ -379,8 +392,8 @@ pub fn estimate(input: &ModelInput) -> Estimate {
 
     let base = baseline::estimate(&input.baseline, d_live * u64::from(threads));
     let best = Maps {
-        maps: total.live.maps + inflight_extra.maps,
-        bytes: total.live.bytes + inflight_extra.bytes,
+        maps: total.live.maps + inflight_extra.maps.max(metadata_overlap.maps),
+        bytes: total.live.bytes + inflight_extra.bytes.max(metadata_overlap.bytes),
     };
     // Lingering garbage includes the in-flight overlap, so the worst case is never below the best
     // (it could be, by the in-flight term, when replaced mappings are empty files).
