@@ -9,7 +9,7 @@
 
 use std::fmt::Write;
 
-use super::Report;
+use crate::output::report::Report;
 use crate::verdict::Status;
 
 pub const PREFIX: &str = "kafka_preflight_";

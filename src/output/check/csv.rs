@@ -3,7 +3,7 @@
 //! The column names are stable: add columns at the end, never rename or reorder.
 
 use super::table::name;
-use super::Report;
+use crate::output::report::Report;
 
 /// The header, in order.
 pub const COLUMNS: [&str; 20] = [

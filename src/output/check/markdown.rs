@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::table::{bytes, count, name};
-use super::Report;
+use crate::output::report::Report;
 
 /// Problems listed at most (the JSON has them all).
 pub const MAX_PROBLEMS: usize = 20;

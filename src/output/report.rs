@@ -1,10 +1,5 @@
-//! One result model ([`Report`]) for every output format; `report::<format>` renders it.
-
-pub mod csv;
-pub mod json;
-pub mod markdown;
-pub mod prometheus;
-pub mod table;
+//! The `check` result ([`Report`]): built once from the pipeline's stages, rendered by
+//! [`crate::output::check`] in every format.
 
 use serde::Serialize;
 
