@@ -147,7 +147,7 @@ pub fn metrics(old: &Report, new: &Report) -> Vec<MetricRow> {
 }
 
 pub fn changed_checks(old: &Report, new: &Report) -> Vec<CheckChange> {
-    let mut ids: Vec<&str> = old.checks.iter().map(|c| c.id).collect();
+    let mut ids: Vec<crate::verdict::CheckId> = old.checks.iter().map(|c| c.id).collect();
     for c in &new.checks {
         if !ids.contains(&c.id) {
             ids.push(c.id);
@@ -220,8 +220,7 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<Diff> {
                 .with_context(|| format!("OLD {}", args.old.display()))?,
             env: p_new.env.clone(),
         };
-        let old_scanned =
-            pipeline::settle_topics(&opts, &p_old.config, scanned.inventory.clone())?;
+        let old_scanned = pipeline::settle_topics(&opts, &p_old.config, scanned.inventory.clone())?;
         let old = pipeline::evaluate(&opts, &p_old, &old_scanned)?;
         let dirs: Vec<String> = p_new
             .config

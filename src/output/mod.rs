@@ -50,9 +50,14 @@ pub fn is_stdout_closed(e: &anyhow::Error) -> bool {
 
 /// Writes to stdout. A closed pipe becomes [`StdoutClosed`]; any other failure (a full disk
 /// behind `> /dev/full`) is an error naming stdout, never a panic as `print!` would give.
-pub fn print(text: impl AsRef<[u8]>) -> anyhow::Result<()> {
+pub fn print(text: &str) -> anyhow::Result<()> {
+    print_bytes(text.as_bytes())
+}
+
+/// [`print`] for output that is not necessarily UTF-8 (a man page).
+pub fn print_bytes(bytes: &[u8]) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_ref()).and_then(|()| out.flush()) {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
         r => r.context("cannot write to stdout"),
     }

@@ -1,12 +1,13 @@
-//! `--format csv`: for spreadsheets. One row per log dir (`kind` = `log_dir`) and one per topic
-//! (`kind` = `topic`) under one header; a column that does not apply to a row's kind is empty.
+//! `--format csv`: for spreadsheets. One row per log dir (`kind` = `log_dir`), per topic
+//! (`kind` = `topic`) and per check (`kind` = `check`: `status`, `required`, `limit`, `rule`)
+//! under one header; a column that does not apply to a row's kind is empty.
 //! The column names are stable: add columns at the end, never rename or reorder.
 
 use super::table::name;
 use crate::output::report::Report;
 
 /// The header, in order.
-pub const COLUMNS: [&str; 20] = [
+pub const COLUMNS: [&str; 24] = [
     "kind",
     "name",
     "partitions",
@@ -27,63 +28,84 @@ pub const COLUMNS: [&str; 20] = [
     "index_bytes_live",
     "index_maps_worst",
     "index_bytes_worst",
+    "status",
+    "required",
+    "limit",
+    "rule",
 ];
 
+/// One row, filled by column name; the rest stays empty.
+struct Row([String; COLUMNS.len()]);
+
+impl Row {
+    fn new(kind: &str, name: &str) -> Row {
+        let mut r = Row(std::array::from_fn(|_| String::new()));
+        r.set("kind", kind).set("name", name);
+        r
+    }
+
+    fn set(&mut self, column: &str, v: impl ToString) -> &mut Row {
+        let i = COLUMNS
+            .iter()
+            .position(|c| *c == column)
+            .expect("a column of COLUMNS");
+        self.0[i] = v.to_string();
+        self
+    }
+}
+
 pub fn render(r: &Report) -> String {
+    let mut rows = Vec::new();
+    for d in &r.inventory.log_dirs {
+        let mut row = Row::new("log_dir", &d.path);
+        row.set("partitions", d.partitions)
+            .set("segments", d.segments)
+            .set("log_bytes", d.log_bytes)
+            .set("unflushed_segments", d.unflushed_segments)
+            .set("unflushed_log_bytes", d.unflushed_log_bytes)
+            .set("pending_delete_dirs", d.pending_delete_dirs)
+            .set("role", name(&d.role))
+            .set("readable", d.readable)
+            .set("clean_shutdown", d.clean_shutdown)
+            .set("recovery_checkpoint", name(&d.recovery_checkpoint))
+            .set("problems", d.problems.len());
+        rows.push(row);
+    }
+    for t in &r.topics {
+        let mut row = Row::new("topic", &t.name);
+        row.set("partitions", t.partitions)
+            .set("segments", t.segments)
+            .set("log_bytes", t.log_bytes)
+            .set("segment_bytes", t.segment_bytes)
+            .set("segment_index_bytes", t.segment_index_bytes)
+            .set("cleanup_policy", &t.cleanup_policy)
+            .set("index_maps_live", t.index_maps_live)
+            .set("index_bytes_live", t.index_bytes_live)
+            .set("index_maps_worst", t.index_maps_worst)
+            .set("index_bytes_worst", t.index_bytes_worst);
+        rows.push(row);
+    }
+    for c in &r.checks {
+        let mut row = Row::new("check", c.id.as_str());
+        row.set("status", name(&c.status))
+            .set("rule", name(&c.rule));
+        if let Some(v) = c.required {
+            row.set("required", v);
+        }
+        match c.limit {
+            Some(l) => row.set("limit", l),
+            None if c.required.is_some() => row.set("limit", "unlimited"),
+            None => &mut row,
+        };
+        rows.push(row);
+    }
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
     // Writing to a Vec cannot fail; a row of the header's length cannot either.
-    let mut row = |cells: [String; COLUMNS.len()]| w.write_record(&cells).expect("csv row");
-    row(COLUMNS.map(String::from));
-    let none = String::new;
-    for d in &r.inventory.log_dirs {
-        row([
-            "log_dir".into(),
-            d.path.clone(),
-            d.partitions.to_string(),
-            d.segments.to_string(),
-            d.log_bytes.to_string(),
-            d.unflushed_segments.to_string(),
-            d.unflushed_log_bytes.to_string(),
-            d.pending_delete_dirs.to_string(),
-            name(&d.role),
-            d.readable.to_string(),
-            d.clean_shutdown.to_string(),
-            name(&d.recovery_checkpoint),
-            d.problems.len().to_string(),
-            none(),
-            none(),
-            none(),
-            none(),
-            none(),
-            none(),
-            none(),
-        ]);
-    }
-    for t in &r.topics {
-        row([
-            "topic".into(),
-            t.name.clone(),
-            t.partitions.to_string(),
-            t.segments.to_string(),
-            t.log_bytes.to_string(),
-            none(),
-            none(),
-            none(),
-            none(),
-            none(),
-            none(),
-            none(),
-            none(),
-            t.segment_bytes.to_string(),
-            t.segment_index_bytes.to_string(),
-            t.cleanup_policy.clone(),
-            t.index_maps_live.to_string(),
-            t.index_bytes_live.to_string(),
-            t.index_maps_worst.to_string(),
-            t.index_bytes_worst.to_string(),
-        ]);
+    w.write_record(COLUMNS).expect("csv header");
+    for row in &rows {
+        w.write_record(&row.0).expect("csv row");
     }
     let bytes = w.into_inner().expect("flush to a Vec");
     String::from_utf8(bytes).expect("csv of UTF-8 strings is UTF-8")
