@@ -169,3 +169,41 @@ fn table_names_cause_phase_and_partition() {
         assert!(s.contains(want), "{want} missing in\n{s}");
     }
 }
+
+/// A clean 4.0.0 restart under a low limit: no recovery, so nothing catches the failed resize.
+#[test]
+fn map_failed_outside_recovery_takes_the_4_0_dir_offline_without_truncating() {
+    let (code, j) = audit("4.0.0-clean-dir-offline.log");
+    assert_eq!(code, 1);
+    assert_eq!(j["outcome"], "log-dir-offline");
+    assert_eq!(kinds(&j)[0], ("map-failed".into(), "active-resize".into()));
+    assert!(j["truncated"].as_array().unwrap().is_empty());
+}
+
+/// The configurations check calls start killers, as the brokers refused them.
+#[test]
+fn refused_configs_abort_with_kafkas_own_reason() {
+    for (f, why) in [
+        (
+            "4.0.0-zookeeper-config.log",
+            "Missing required configuration \"process.roles\"",
+        ),
+        (
+            "3.9.0-metadata-segment-refused.log",
+            "Cannot set metadata.log.segment.bytes below 8388608",
+        ),
+    ] {
+        let (code, j) = audit(f);
+        assert_eq!(
+            (code, j["outcome"].as_str().unwrap()),
+            (1, "aborted"),
+            "{f}"
+        );
+        let first = &j["failures"][0];
+        assert_eq!(first["kind"], "config", "{f}");
+        assert!(
+            first["exception"].as_str().unwrap().contains(why),
+            "{f}: {first}"
+        );
+    }
+}

@@ -53,6 +53,8 @@ fn kind(e: &Entry) -> Option<FailureKind> {
         FailureKind::JvmInit
     } else if has("java.lang.NullPointerException") {
         FailureKind::NullPointer
+    } else if has("ConfigException") || has("InvalidConfigurationException") {
+        FailureKind::Config
     } else if ABORTS
         .iter()
         .chain(DIR_OFFLINE)

@@ -50,6 +50,8 @@ pub enum FailureKind {
     /// The JVM could not start (heap or class space reservation).
     JvmInit,
     NullPointer,
+    /// The broker refused its configuration (ConfigException, InvalidConfigurationException).
+    Config,
     /// Any other fatal line.
     Other,
 }
@@ -218,6 +220,7 @@ pub fn kind_name(k: FailureKind) -> &'static str {
         FailureKind::NativeThread => "unable to create native thread",
         FailureKind::JvmInit => "the JVM could not initialize",
         FailureKind::NullPointer => "NullPointerException",
+        FailureKind::Config => "configuration refused",
         FailureKind::Other => "fatal error",
     }
 }

@@ -209,6 +209,12 @@ pub(super) fn build(
             1,
         )?,
         metadata_log_segment_bytes: int(&settings, "metadata.log.segment.bytes", 1 << 30, 12)?,
+        metadata_log_segment_min_bytes: int(
+            &settings,
+            "metadata.log.segment.min.bytes",
+            8 * MIB as i64,
+            12,
+        )?,
         remote_log_storage_enable: boolean(&settings, "remote.log.storage.system.enable", false)?,
         node_id,
         path,
@@ -247,7 +253,10 @@ pub fn version_problems(c: &BrokerConfig, rules: &Rules) -> Vec<Problem> {
             "LogConfig",
         );
     }
-    // MetadataLogConfig.java 4.1.0: atLeast(8 * 1024 * 1024); 4.0's KRaftConfigs had LOG_OVERHEAD.
+    // 4.1.0 MetadataLogConfig.java: a validator, atLeast(8 * 1024 * 1024). Before, from 3.0,
+    // KafkaMetadataLog refuses it at start ("Cannot set metadata.log.segment.bytes below
+    // 8388608"), the minimum being the internal metadata.log.segment.min.bytes (seen on real
+    // 3.9.0, 3.9.2 and 4.0.0 brokers: they exit).
     if at_least(4, 1, 0) && c.metadata_log_segment_bytes < 8 * MIB {
         below(
             "metadata.log.segment.bytes",
@@ -255,6 +264,17 @@ pub fn version_problems(c: &BrokerConfig, rules: &Rules) -> Vec<Problem> {
             8 * MIB,
             "4.1.0",
             "MetadataLogConfig",
+        );
+    } else if at_least(3, 0, 0)
+        && c.mode == Mode::Kraft
+        && c.metadata_log_segment_bytes < c.metadata_log_segment_min_bytes
+    {
+        below(
+            "metadata.log.segment.bytes",
+            c.metadata_log_segment_bytes,
+            c.metadata_log_segment_min_bytes,
+            "3.0.0, metadata.log.segment.min.bytes",
+            "KafkaMetadataLog at start",
         );
     }
     // The default is assumed where the key is absent; 4.0.x/4.1.x ship a file that says 1.
@@ -322,12 +342,23 @@ mod tests {
         );
         assert!(refused("process.roles=broker\nlog.segment.bytes=1048576\n", "4.0.0").is_empty());
         let meta = "process.roles=broker\nmetadata.log.segment.bytes=8388607\n";
-        assert!(refused(meta, "4.0.2").is_empty());
-        let m = refused(meta, "4.1.0");
-        assert!(
-            m.len() == 1 && m[0].contains("metadata.log.segment.bytes"),
-            "{m:?}"
-        );
+        // Real 3.9.0, 3.9.2 and 4.0.0 brokers exit at start too (KafkaMetadataLog), 4.1.1 refuses
+        // the config; the internal minimum can be lowered before 4.1 only.
+        for v in ["3.9.0", "4.0.0", "4.1.0"] {
+            let m = refused(meta, v);
+            assert!(
+                m.len() == 1 && m[0].contains("metadata.log.segment.bytes"),
+                "{v}: {m:?}"
+            );
+        }
+        let lowered = "process.roles=broker\nmetadata.log.segment.bytes=8388607\nmetadata.log.segment.min.bytes=1048576\n";
+        assert!(refused(lowered, "3.9.2").is_empty());
+        assert_eq!(refused(lowered, "4.1.0").len(), 1);
+        assert!(refused(
+            "zookeeper.connect=zk\nmetadata.log.segment.bytes=4194304\n",
+            "3.9.0"
+        )
+        .is_empty());
         assert!(refused(
             "process.roles=broker\nmetadata.log.segment.bytes=8388608\n",
             "4.4.0"

@@ -73,6 +73,8 @@ pub struct BrokerConfig {
     pub offsets_topic_segment_bytes: u64,
     pub transaction_state_log_segment_bytes: u64,
     pub metadata_log_segment_bytes: u64,
+    /// Internal `metadata.log.segment.min.bytes` (8 MiB): KafkaMetadataLog's floor before 4.1.
+    pub metadata_log_segment_min_bytes: u64,
     pub remote_log_storage_enable: bool,
     pub node_id: Option<i32>,
 }

@@ -60,6 +60,8 @@ pub struct MapFailure {
 /// - 4.0.0 under 4388864-4485120 KiB (threshold 4490240): no exception logged, one partition cut
 ///   (rb0-0 3354 -> 0, rb1-7 3354 -> 3017), "Kafka Server started". Lower (3901440, 4226048) the
 ///   truncation's own resize failed too: the dir went offline after the cut.
+/// - 4.0.0 clean restart under 4108288-4347904 KiB (threshold 4373504): `Map failed` at
+///   LogSegment.resizeIndexes <- LogLoader.load, "Error while loading log dir": dir offline.
 const OBSERVED: &[(KafkaVersion, Phase, Consequence)] = &[
     (
         KafkaVersion::new(3, 9, 0),
@@ -70,6 +72,11 @@ const OBSERVED: &[(KafkaVersion, Phase, Consequence)] = &[
         KafkaVersion::new(4, 0, 0),
         Phase::Recovery,
         Consequence::DataTruncated,
+    ),
+    (
+        KafkaVersion::new(4, 0, 0),
+        Phase::ActiveResize,
+        Consequence::LogDirOffline,
     ),
 ];
 
@@ -183,7 +190,8 @@ mod tests {
         // Same line, but KAFKA-19390 changes what happens: not seen yet.
         assert_eq!(ev("4.0.2", Phase::Recovery), Evidence::Inferred);
         assert_eq!(ev("4.1.0", Phase::Recovery), Evidence::Inferred);
-        assert_eq!(ev("4.0.0", Phase::ActiveResize), Evidence::Inferred);
+        assert_eq!(ev("4.0.0", Phase::ActiveResize), Evidence::Observed);
+        assert_eq!(ev("3.9.2", Phase::ActiveResize), Evidence::Inferred);
         let r = Rules::for_version("4.0.1".parse().unwrap());
         let s = map_failure(&r, Phase::Recovery).sentence(&r);
         assert!(s.contains("4.0.1") && s.contains("DATA MISSING"), "{s}");
