@@ -175,6 +175,18 @@ pub struct Rules {
 }
 
 impl Rules {
+    /// The release as operators name it: `3.9.2`, or `3.9 (Confluent Platform 7.9.2)`: a CP
+    /// build's patch number is CP's own, not an Apache release's.
+    pub fn label(&self) -> String {
+        match self.confluent {
+            Some(cp) => format!(
+                "{}.{} (Confluent Platform {cp})",
+                self.version.0[0], self.version.0[1]
+            ),
+            None => self.version.to_string(),
+        }
+    }
+
     pub fn for_build(b: Build) -> Rules {
         let mut r = Rules::for_version(b.kafka);
         if let Some(cp) = b.confluent {
@@ -326,6 +338,11 @@ mod tests {
         assert_eq!(r.version, KafkaVersion::new(4, 1, 0));
         assert_eq!(r.confluent, Some(KafkaVersion::new(8, 1, 0)));
         assert_eq!(r.min_segment_bytes, 1 << 20);
+        assert_eq!(r.label(), "4.1 (Confluent Platform 8.1.0)");
+        assert_eq!(
+            Rules::for_version(KafkaVersion::new(4, 1, 0)).label(),
+            "4.1.0"
+        );
     }
 
     #[test]

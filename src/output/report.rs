@@ -358,7 +358,7 @@ pub fn build(input: ReportInput) -> Report {
             host: hostname(),
             broker_id: c.node_id.or(meta_id),
             cluster_id,
-            kafka_version: input.rules.version.to_string(),
+            kafka_version: input.rules.label(),
             checked_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         },
         topics,
@@ -370,7 +370,7 @@ pub fn build(input: ReportInput) -> Report {
             version: env!("CARGO_PKG_VERSION"),
         },
         kafka: KafkaSection {
-            version: input.rules.version.to_string(),
+            version: input.rules.label(),
             version_source: input.version_source,
             lazy_index: input.rules.lazy_index,
             unmap_on_resize: input.rules.unmap_on_resize,
