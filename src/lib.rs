@@ -4,11 +4,13 @@
 //! Data flows one way: [`config`] -> [`scan`] -> [`model`] -> [`limits`] -> [`verdict`] ->
 //! [`report`].
 
+pub mod bounds;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod exit_codes;
 pub mod fleet;
+pub mod fsread;
 pub mod kafka_version;
 pub mod limits;
 pub mod live;
@@ -17,6 +19,7 @@ pub mod plan;
 pub mod problem;
 pub mod progress;
 pub mod report;
+pub mod safe_write;
 pub mod scan;
 pub mod synth;
 pub mod topics;

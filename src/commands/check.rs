@@ -220,6 +220,13 @@ pub fn prepare(args: &CheckArgs) -> anyhow::Result<Prepared> {
             "nothing to check: pass --config server.properties or --log-dirs DIR[,DIR...]"
         );
     }
+    // Flags that size the run are checked before anything is read.
+    if let Some(n) = args.threads {
+        crate::bounds::threads("--threads", n)?;
+    }
+    if let Some(s) = args.timeout {
+        crate::bounds::deadline("--timeout", s)?;
+    }
     let config = BrokerConfig::load(args.config.as_deref(), &args.set, args.log_dirs.as_deref())?;
     let (version, version_source) = match (&args.kafka_version, &args.kafka_home) {
         (Some(v), _) => (
@@ -253,8 +260,17 @@ pub fn prepare(args: &CheckArgs) -> anyhow::Result<Prepared> {
     let mut jvm = JvmOptions::default();
     let mut heap_source = None;
     let perf_set;
-    if let Some(unit_opts) = &limits.jvm_opts_from_unit {
-        jvm.extend(unit_opts, "the systemd unit's environment")?;
+    if limits.jvm_opts_from_unit.is_some() {
+        // Each variable on its own, so an error names the unit file and line that set it.
+        for var in crate::limits::JVM_OPTION_VARS {
+            if let Some(v) = limits.unit_environment.get(var) {
+                let at = limits
+                    .unit_environment_at
+                    .get(var)
+                    .map_or_else(String::new, |a| format!(" at {a}"));
+                jvm.extend(v, &format!("{var} (systemd unit Environment{at})"))?;
+            }
+        }
         perf_set = limits
             .unit_environment
             .contains_key("KAFKA_JVM_PERFORMANCE_OPTS");
@@ -270,7 +286,7 @@ pub fn prepare(args: &CheckArgs) -> anyhow::Result<Prepared> {
         ] {
             if let Ok(v) = std::env::var(var) {
                 let before = jvm.heap_max;
-                jvm.extend(&v, var)?;
+                jvm.extend(&v, &format!("environment variable {var}"))?;
                 if jvm.heap_max != before {
                     heap_source = Some(format!("-Xmx from {var}"));
                 }
@@ -308,24 +324,16 @@ pub fn scan_broker(
     args: &CheckArgs,
     p: &Prepared,
 ) -> anyhow::Result<(Inventory, TopicCatalog, Vec<String>)> {
+    start_deadline(args)?;
     let mut catalog = load_catalog(&p.config, args.topic_config.as_deref())?;
     let mut opts = ScanOptions::for_config(&p.config);
-    opts.threads = args.threads;
+    opts.threads = args
+        .threads
+        .map(|n| crate::bounds::threads("--threads", n))
+        .transpose()?;
     // Lazy-era brokers (2.3+) do not touch flushed segments' indexes at load: no stat needed.
     opts.index_sizes.all = !p.rules.lazy_index;
-    let timeout = args
-        .timeout
-        .map(|s| {
-            if s.is_finite() && s > 0.0 {
-                Ok(std::time::Duration::from_secs_f64(s))
-            } else {
-                Err(anyhow::anyhow!(
-                    "--timeout {s}: expected a positive number of seconds"
-                ))
-            }
-        })
-        .transpose()?;
-    opts.deadline = timeout.map(|t| std::time::Instant::now() + t);
+    opts.deadline = crate::fsread::deadline();
     opts.smallest_index_max_bytes = catalog
         .topics
         .values()
@@ -333,11 +341,21 @@ pub fn scan_broker(
         .fold(opts.smallest_index_max_bytes, u64::min);
     let progress = crate::progress::Progress::start(!args.quiet);
     opts.progress = progress.counter();
-    let inv = match timeout {
-        None => scan::scan(&p.config, &opts),
-        Some(t) => scan_with_watchdog(&p.config, opts, t)?,
-    };
+    let inv = scan::scan(&p.config, &opts);
     progress.finish();
+    // Stopped by --timeout before one partition dir was read: no number would mean anything.
+    if inv.incomplete && inv.partitions().next().is_none() {
+        let reasons: Vec<String> = inv
+            .all_problems()
+            .filter(|pr| pr.severity == crate::problem::Severity::Error)
+            .map(|pr| format!("{}{}", pr.path.display(), if pr.path.as_os_str().is_empty() { pr.message.clone() } else { format!(": {}", pr.message) }))
+            .collect();
+        anyhow::bail!(
+            "--timeout {} s expired before any partition dir was read; nothing to report:\n  {}",
+            args.timeout.unwrap_or_default(),
+            reasons.join("\n  ")
+        );
+    }
     if !inv.log_dirs.iter().any(|d| d.readable) {
         let reasons: Vec<String> = inv
             .all_problems()
@@ -349,24 +367,46 @@ pub fn scan_broker(
     Ok((inv, catalog, inferred))
 }
 
-/// A read stuck in the kernel (a hung NFS mount) cannot be cancelled: run the scan on its own
-/// thread and give up on it, naming the dirs, if it is not back shortly after the deadline.
-fn scan_with_watchdog(
-    config: &BrokerConfig,
-    opts: ScanOptions,
+/// --timeout starts one deadline for every read of the run (config, unit and environment files,
+/// topic config, metadata log, log dirs); set once, by the first caller.
+pub fn start_deadline(args: &CheckArgs) -> anyhow::Result<Option<std::time::Duration>> {
+    let Some(s) = args.timeout else {
+        return Ok(None);
+    };
+    let (d, at) = crate::bounds::deadline("--timeout", s)?;
+    if crate::fsread::deadline().is_none() {
+        crate::fsread::set_deadline(Some(at));
+    }
+    Ok(Some(d))
+}
+
+/// A read stuck in the kernel (a hung NFS mount) cannot be cancelled: with --timeout the whole
+/// run goes on its own thread, and is given up, naming what was still being read, if it is not
+/// back shortly after the deadline.
+fn with_watchdog(
     t: std::time::Duration,
-) -> anyhow::Result<Inventory> {
+    f: impl FnOnce() -> anyhow::Result<u8> + Send + 'static,
+) -> anyhow::Result<u8> {
     let (tx, rx) = std::sync::mpsc::channel();
-    let config = config.clone();
     std::thread::spawn(move || {
-        let _ = tx.send(scan::scan(&config, &opts));
+        let _ = tx.send(f());
     });
-    rx.recv_timeout(t + std::time::Duration::from_secs(5)).map_err(|_| {
-        anyhow::anyhow!(
-            "the scan did not finish within --timeout {:.0} s plus 5 s: a log dir is not answering (hung or very slow mount?)",
-            t.as_secs_f64()
-        )
-    })
+    let grace = std::time::Duration::from_secs(5);
+    match rx.recv_timeout(t.saturating_add(grace)) {
+        Ok(r) => r,
+        Err(_) => {
+            let pending: Vec<String> = crate::fsread::pending()
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            anyhow::bail!(
+                "no answer within --timeout {} s plus {} s (hung or very slow mount?); still being read:\n  {}",
+                t.as_secs_f64(),
+                grace.as_secs(),
+                if pending.is_empty() { "(nothing registered)".to_string() } else { pending.join("\n  ") }
+            )
+        }
+    }
 }
 
 /// Model, limits and verdict for a scanned broker: the whole report.
@@ -424,7 +464,7 @@ pub fn evaluate(
                 // The running broker's fds minus those its logs hold now.
                 let logs: u64 = inv
                     .partitions()
-                    .map(|(_, p)| p.segments() + p.txn_index_files())
+                    .map(|(_, p)| (p.segments() + p.txn_index_files()) * p.copies)
                     .sum();
                 m.open_files.saturating_sub(logs)
             })),
@@ -523,28 +563,14 @@ pub fn color_wanted(is_terminal: bool) -> bool {
         && !matches!(std::env::var_os("TERM"), Some(t) if t == "dumb")
 }
 
-/// Writes next to the target and renames, so a reader (a fleet merge) never sees half a report.
-pub fn write_atomically(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .with_context(|| format!("--output {}: not a file name", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("cannot rename {} to {}", tmp.display(), path.display())
-    })
+pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
+    match start_deadline(&args)? {
+        Some(t) => with_watchdog(t, move || run_checked(args)),
+        None => run_checked(args),
+    }
 }
 
-pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
+fn run_checked(args: CheckArgs) -> anyhow::Result<u8> {
     let p = prepare(&args)?;
     let (inv, catalog, inferred) = scan_broker(&args, &p)?;
     let report = evaluate(&args, &p, &inv, &catalog, inferred)?;
@@ -552,7 +578,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         args.output.is_none() && color_wanted(std::io::IsTerminal::is_terminal(&std::io::stdout()));
     let text = render_styled(&report, args.format, color);
     match &args.output {
-        Some(path) => write_atomically(path, &text)?,
+        Some(path) => crate::safe_write::write_output(path, &text)?,
         None => print!("{text}"),
     }
     Ok(exit_code(&report, args.fail_on))

@@ -419,7 +419,7 @@ pub fn run(mut args: DiffArgs) -> anyhow::Result<u8> {
         _ => render_table(&d),
     };
     match &args.check.output {
-        Some(path) => check::write_atomically(path, &text)?,
+        Some(path) => crate::safe_write::write_output(path, &text)?,
         None => print!("{text}"),
     }
     // As `check` would exit for the NEW config.

@@ -264,8 +264,8 @@ fn seed_from_scan(args: &CheckArgs) -> anyhow::Result<Seed> {
     let (mut parts, mut bytes) = (0u64, 0u64);
     for (_, part) in inv.partitions().filter(|(_, p)| p.is_replica()) {
         topics.insert(part.topic.clone());
-        parts += 1;
-        bytes += part.log_bytes();
+        parts += part.copies;
+        bytes += part.log_bytes() * part.copies;
     }
     if parts == 0 {
         bail!("--from-scan: the log dirs hold no partitions to plan from");
@@ -491,7 +491,7 @@ pub fn run(mut args: PlanArgs) -> anyhow::Result<u8> {
 
 fn emit(args: &CheckArgs, text: &str) -> anyhow::Result<()> {
     match &args.output {
-        Some(path) => check::write_atomically(path, text),
+        Some(path) => crate::safe_write::write_output(path, text),
         None => {
             print!("{text}");
             Ok(())
