@@ -16,8 +16,7 @@ pub fn deadline(flag: &str, secs: f64) -> anyhow::Result<(Duration, Instant)> {
             "{flag} {secs}: expected a positive number of seconds, at most {MAX_TIMEOUT_SECS} (7 days)"
         );
     }
-    let d = Duration::try_from_secs_f64(secs)
-        .map_err(|e| anyhow::anyhow!("{flag} {secs}: {e}"))?;
+    let d = Duration::try_from_secs_f64(secs).map_err(|e| anyhow::anyhow!("{flag} {secs}: {e}"))?;
     let at = Instant::now()
         .checked_add(d)
         .ok_or_else(|| anyhow::anyhow!("{flag} {secs}: too far in the future"))?;
@@ -42,13 +41,19 @@ mod tests {
             let e = deadline("--timeout", bad).unwrap_err().to_string();
             assert!(e.starts_with("--timeout"), "{e}");
         }
-        assert_eq!(deadline("--timeout", 0.05).unwrap().0, Duration::from_millis(50));
+        assert_eq!(
+            deadline("--timeout", 0.05).unwrap().0,
+            Duration::from_millis(50)
+        );
         assert!(deadline("--timeout", MAX_TIMEOUT_SECS).is_ok());
     }
 
     #[test]
     fn threads_are_capped() {
-        assert!(threads("--threads", 20000).unwrap_err().to_string().contains("--threads 20000"));
+        assert!(threads("--threads", 20000)
+            .unwrap_err()
+            .to_string()
+            .contains("--threads 20000"));
         assert!(threads("--threads", 0).is_err());
         assert_eq!(threads("--threads", 8).unwrap(), 8);
     }

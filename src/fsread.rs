@@ -157,10 +157,7 @@ impl Drop for InFlight {
 
 /// Files and dirs whose read or listing has started and not ended, oldest first.
 pub fn pending() -> Vec<PathBuf> {
-    let mut v = IN_FLIGHT
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
+    let mut v = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner()).clone();
     v.sort();
     v.into_iter().map(|(_, p)| p).collect()
 }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod exit_codes;
 pub mod fleet;
 pub mod fsread;
+pub mod fuzzing;
 pub mod kafka_version;
 pub mod limits;
 pub mod live;

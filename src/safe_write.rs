@@ -37,13 +37,24 @@ pub fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
         .with_context(|| format!("--output {}: not a file name", path.display()))?
         .to_string_lossy()
         .into_owned();
-    let (file, tmp) = create_temp(dir, &name, random_suffix)
-        .with_context(|| format!("--output {}: cannot create a temp file in {}", path.display(), dir.display()))?;
+    let (file, tmp) = create_temp(dir, &name, random_suffix).with_context(|| {
+        format!(
+            "--output {}: cannot create a temp file in {}",
+            path.display(),
+            dir.display()
+        )
+    })?;
     let guard = Remove(Some(tmp.clone()));
     let mut file = file;
     file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
-        .with_context(|| format!("--output {}: cannot write {}", path.display(), tmp.display()))?;
+        .with_context(|| {
+            format!(
+                "--output {}: cannot write {}",
+                path.display(),
+                tmp.display()
+            )
+        })?;
     drop(file);
     std::fs::rename(&tmp, &target).with_context(|| {
         format!(

@@ -348,7 +348,17 @@ pub fn scan_broker(
         let reasons: Vec<String> = inv
             .all_problems()
             .filter(|pr| pr.severity == crate::problem::Severity::Error)
-            .map(|pr| format!("{}{}", pr.path.display(), if pr.path.as_os_str().is_empty() { pr.message.clone() } else { format!(": {}", pr.message) }))
+            .map(|pr| {
+                format!(
+                    "{}{}",
+                    pr.path.display(),
+                    if pr.path.as_os_str().is_empty() {
+                        pr.message.clone()
+                    } else {
+                        format!(": {}", pr.message)
+                    }
+                )
+            })
             .collect();
         anyhow::bail!(
             "--timeout {} s expired before any partition dir was read; nothing to report:\n  {}",

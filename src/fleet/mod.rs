@@ -320,8 +320,14 @@ pub fn read_report(f: &Path) -> Result<InReport, String> {
     put("verdict", slim.verdict);
     put("checks", slim.checks);
     put("recommendations", slim.recommendations);
-    put("estimate", slim.estimate.and_then(|e| serde_json::to_value(e).ok()));
-    put("inventory", slim.inventory.and_then(|i| serde_json::to_value(i).ok()));
+    put(
+        "estimate",
+        slim.estimate.and_then(|e| serde_json::to_value(e).ok()),
+    );
+    put(
+        "inventory",
+        slim.inventory.and_then(|i| serde_json::to_value(i).ok()),
+    );
     checked(serde_json::Value::Object(m))
 }
 

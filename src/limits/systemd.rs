@@ -354,6 +354,15 @@ fn drop_ins(
     Ok(by_file_name.into_values().collect())
 }
 
+/// The `[Service]` assignments of a unit file's text as `(key, value, line)`, the way the unit
+/// reader sees them (for tools and fuzzing; the reader itself works on files).
+pub fn service_assignments(text: &str) -> Vec<(String, String, usize)> {
+    assignments(text, "Service")
+        .into_iter()
+        .map(|a| (a.key, a.value, a.line))
+        .collect()
+}
+
 /// `Key=value` lines of one `[section]` of a systemd-style ini file. A trailing backslash
 /// continues the line (joined with a space, as systemd does); `#` and `;` start comments.
 fn assignments(text: &str, section: &str) -> Vec<Assignment> {

@@ -315,9 +315,8 @@ pub fn estimate(input: &ModelInput) -> Estimate {
                 te.partitions = te.partitions.saturating_add(k);
                 te.segments = te.segments.saturating_add(p.segments().saturating_mul(k));
                 te.log_bytes = te.log_bytes.saturating_add(p.log_bytes().saturating_mul(k));
-                te.unflushed_segments = te
-                    .unflushed_segments
-                    .saturating_add(un_n.saturating_mul(k));
+                te.unflushed_segments =
+                    te.unflushed_segments.saturating_add(un_n.saturating_mul(k));
                 te.live += t.live;
                 te.garbage += t.garbage;
                 te.open_files = te.open_files.saturating_add(fds);

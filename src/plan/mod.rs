@@ -401,7 +401,11 @@ mod tests {
             assert_eq!(flat.partitions().count() as u64, wl.partitions);
             assert!(entries as u64 <= wl.partitions);
             for version in ["1.1.0", "2.8.2", "3.9.1", "4.1.1"] {
-                let scenario = if wl.crash { Scenario::Crash } else { Scenario::Clean };
+                let scenario = if wl.crash {
+                    Scenario::Crash
+                } else {
+                    Scenario::Clean
+                };
                 let g = Geometry {
                     index_max_bytes: wl.index_max_bytes,
                     index_interval_bytes: wl.index_interval_bytes,

@@ -121,7 +121,8 @@ pub fn parse_reader(
     };
     // Kafka decodes the file strictly (a malformed byte is an IOException).
     let text = |buf: &[u8], n: usize| -> Result<String, CheckpointError> {
-        String::from_utf8(buf.to_vec()).map_err(|e| err(n, format!("not UTF-8: {}", e.utf8_error())))
+        String::from_utf8(buf.to_vec())
+            .map_err(|e| err(n, format!("not UTF-8: {}", e.utf8_error())))
     };
     // Kafka reads an empty file as "no entries" (a missing one is created empty).
     let Some(l) = next(&mut buf)? else {

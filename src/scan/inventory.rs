@@ -320,7 +320,7 @@ impl Inventory {
                         copies: 1,
                         ..p.clone()
                     };
-                    std::iter::repeat_n(one, p.copies as usize)
+                    std::iter::repeat(one).take(p.copies as usize)
                 })
                 .collect();
         }

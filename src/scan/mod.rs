@@ -197,11 +197,18 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
         }
         // FIFOs, sockets and devices: opening or reading one can block forever. Listed, never read.
         if !target.is_file() {
-            let known = [marker::CLEAN_SHUTDOWN_FILE, RECOVERY_POINT_FILE, META_PROPERTIES_FILE];
+            let known = [
+                marker::CLEAN_SHUTDOWN_FILE,
+                RECOVERY_POINT_FILE,
+                META_PROPERTIES_FILE,
+            ];
             if known.contains(&name.as_str()) {
                 dir.problems.push(Problem::stops_start(
                     &epath,
-                    format!("{}: not read; Kafka cannot load it either (a FIFO blocks its start)", non_regular_kind(target)),
+                    format!(
+                        "{}: not read; Kafka cannot load it either (a FIFO blocks its start)",
+                        non_regular_kind(target)
+                    ),
                 ));
             } else {
                 dir.problems.push(Problem::warning(
@@ -260,7 +267,8 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
             }
             // Not corrupt, just not read: the partition dirs are skipped by the same deadline.
             Err(e) if crate::fsread::expired() => {
-                dir.problems.push(Problem::error(&cp, format!("not read: {e}")));
+                dir.problems
+                    .push(Problem::error(&cp, format!("not read: {e}")));
                 Default::default()
             }
             Err(e) => {

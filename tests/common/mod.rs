@@ -3,16 +3,19 @@
 
 use assert_cmd::Command;
 
+/// Environment variables that change the model: removed from every test's child.
+pub const MODEL_ENV: [&str; 4] = [
+    "MALLOC_ARENA_MAX",
+    "KAFKA_HEAP_OPTS",
+    "KAFKA_JVM_PERFORMANCE_OPTS",
+    "KAFKA_OPTS",
+];
+
 /// The binary with the environment that would change the model removed (the broker's JVM
 /// options, MALLOC_ARENA_MAX) and colour off, so results depend only on the flags a test passes.
 pub fn preflight() -> Command {
     let mut c = Command::cargo_bin("kafka-preflight").unwrap();
-    for var in [
-        "MALLOC_ARENA_MAX",
-        "KAFKA_HEAP_OPTS",
-        "KAFKA_JVM_PERFORMANCE_OPTS",
-        "KAFKA_OPTS",
-    ] {
+    for var in MODEL_ENV {
         c.env_remove(var);
     }
     c.env("NO_COLOR", "1");
