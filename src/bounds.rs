@@ -9,18 +9,21 @@ pub const MAX_TIMEOUT_SECS: f64 = 7.0 * 86400.0;
 /// Scan threads help up to the number of disks; beyond a few hundred they only cost memory.
 pub const MAX_THREADS: usize = 1024;
 
-/// `--timeout SECONDS` as a deadline from now.
-pub fn deadline(flag: &str, secs: f64) -> anyhow::Result<(Duration, Instant)> {
+/// `--timeout SECONDS`, checked.
+pub fn timeout(flag: &str, secs: f64) -> anyhow::Result<Duration> {
     if !(secs.is_finite() && secs > 0.0 && secs <= MAX_TIMEOUT_SECS) {
         anyhow::bail!(
             "{flag} {secs}: expected a positive number of seconds, at most {MAX_TIMEOUT_SECS} (7 days)"
         );
     }
-    let d = Duration::try_from_secs_f64(secs).map_err(|e| anyhow::anyhow!("{flag} {secs}: {e}"))?;
-    let at = Instant::now()
+    Duration::try_from_secs_f64(secs).map_err(|e| anyhow::anyhow!("{flag} {secs}: {e}"))
+}
+
+/// The instant `d` from now (a checked [`timeout`] always fits).
+pub fn deadline(flag: &str, d: Duration) -> anyhow::Result<Instant> {
+    Instant::now()
         .checked_add(d)
-        .ok_or_else(|| anyhow::anyhow!("{flag} {secs}: too far in the future"))?;
-    Ok((d, at))
+        .ok_or_else(|| anyhow::anyhow!("{flag} {}: too far in the future", d.as_secs_f64()))
 }
 
 /// `--threads N`: 1 to [`MAX_THREADS`].
@@ -38,14 +41,15 @@ mod tests {
     #[test]
     fn timeouts_out_of_range_are_errors_naming_the_flag() {
         for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1.8e19, 1e20, 604_801.0] {
-            let e = deadline("--timeout", bad).unwrap_err().to_string();
+            let e = timeout("--timeout", bad).unwrap_err().to_string();
             assert!(e.starts_with("--timeout"), "{e}");
         }
         assert_eq!(
-            deadline("--timeout", 0.05).unwrap().0,
+            timeout("--timeout", 0.05).unwrap(),
             Duration::from_millis(50)
         );
-        assert!(deadline("--timeout", MAX_TIMEOUT_SECS).is_ok());
+        let week = timeout("--timeout", MAX_TIMEOUT_SECS).unwrap();
+        assert!(deadline("--timeout", week).is_ok());
     }
 
     #[test]

@@ -13,18 +13,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-/// Where a report goes: `-` is stdout, anything else a file replaced atomically.
-pub fn write_output(path: &Path, text: &str) -> anyhow::Result<()> {
-    if path.as_os_str() == "-" {
-        let mut out = io::stdout().lock();
-        out.write_all(text.as_bytes())
-            .and_then(|()| out.flush())
-            .context("cannot write the report to stdout")?;
-        return Ok(());
-    }
-    write_atomically(path, text)
-}
-
 /// Writes `text` to a new file next to `path` and renames it over `path`.
 pub fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
     let target = resolve_target(path)?;

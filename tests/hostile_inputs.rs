@@ -50,12 +50,20 @@ fn tool() -> PathBuf {
         .unwrap_or_else(|| assert_cmd::cargo::cargo_bin("kafka-preflight"))
 }
 
+/// tests/common's environment for the binary, on any command.
+fn with_test_env(c: &mut Command) {
+    for (k, v) in common::preflight_process().get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+}
+
+/// The binary under test with tests/common's environment (whatever the binary).
 fn bin() -> Command {
     let mut c = Command::new(tool());
-    for var in common::MODEL_ENV {
-        c.env_remove(var);
-    }
-    c.env("NO_COLOR", "1");
+    with_test_env(&mut c);
     c
 }
 
@@ -113,9 +121,7 @@ fn bounded(mut c: Command) -> Run {
 fn preflight_rss(args: &[&str]) -> (Run, u64) {
     let f = tempfile::NamedTempFile::new().unwrap();
     let mut c = Command::new("/usr/bin/time");
-    for var in common::MODEL_ENV {
-        c.env_remove(var);
-    }
+    with_test_env(&mut c);
     c.args(["-f", "%M", "-o"])
         .arg(f.path())
         .arg(tool())

@@ -3,19 +3,21 @@
 
 use assert_cmd::Command;
 
-/// Environment variables that change the model: removed from every test's child.
-pub const MODEL_ENV: [&str; 4] = [
-    "MALLOC_ARENA_MAX",
-    "KAFKA_HEAP_OPTS",
-    "KAFKA_JVM_PERFORMANCE_OPTS",
-    "KAFKA_OPTS",
-];
-
 /// The binary with the environment that would change the model removed (the broker's JVM
 /// options, MALLOC_ARENA_MAX) and colour off, so results depend only on the flags a test passes.
 pub fn preflight() -> Command {
-    let mut c = Command::cargo_bin("kafka-preflight").unwrap();
-    for var in MODEL_ENV {
+    Command::from_std(preflight_process())
+}
+
+/// [`preflight`] as a plain process, for tests that need its pipes (spawn, close stdout).
+pub fn preflight_process() -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("kafka-preflight"));
+    for var in [
+        "MALLOC_ARENA_MAX",
+        "KAFKA_HEAP_OPTS",
+        "KAFKA_JVM_PERFORMANCE_OPTS",
+        "KAFKA_OPTS",
+    ] {
         c.env_remove(var);
     }
     c.env("NO_COLOR", "1");
