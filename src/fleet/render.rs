@@ -85,23 +85,37 @@ fn record(r: &BrokerRow) -> Vec<String> {
     ];
     v.extend(CHECK_IDS.map(|id| cell_text(id, r.cell(id))));
     v.push(recovery(r));
-    v.push(opt(&r.top_recommendation));
+    v.push(match &r.unreadable {
+        Some(e) => format!("unreadable: {e}"),
+        None => opt(&r.top_recommendation),
+    });
     v.push(opt(&r.checked_at));
     v
 }
 
-fn overall(f: &Fleet) -> String {
-    let n: usize = f.clusters.iter().map(|c| c.brokers.len()).sum();
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The fleet's answer in one line: every input is accounted for, read or not.
+pub fn overall(f: &Fleet) -> String {
     let sum = |g: fn(&super::Cluster) -> usize| f.clusters.iter().map(g).sum::<usize>();
-    format!(
-        "{n} broker report{} merged: {} failing, {} at risk (warn), {} passing; {} unreadable file{}",
-        if n == 1 { "" } else { "s" },
+    let mut s = format!(
+        "{}: {} failing, {} unknown (unreadable report), {} at risk (warn), {} passing; {} not merged",
+        plural(f.brokers().count(), "broker", "brokers"),
         sum(|c| c.failing),
+        sum(|c| c.unknown),
         sum(|c| c.warning),
         sum(|c| c.passing),
-        f.errors.len(),
-        if f.errors.len() == 1 { "" } else { "s" },
-    )
+        plural(f.superseded.len(), "superseded report", "superseded reports"),
+    );
+    if !f.duplicate_broker_ids.is_empty() {
+        s.push_str(&format!(
+            "; {} claimed by more than one host",
+            plural(f.duplicate_broker_ids.len(), "broker id", "broker ids")
+        ));
+    }
+    s
 }
 
 /// Errors are not part of the table: the command prints them to stderr for table and CSV.
@@ -129,8 +143,9 @@ fn md_escape(s: &str) -> String {
 /// A PR or ticket comment: the answer (summary) first, the evidence (table) after.
 pub fn markdown(f: &Fleet) -> String {
     let mut out = String::new();
-    let verdict = f.verdict.map_or("NO REPORTS", |v| match v {
+    let verdict = f.verdict.map_or("NO READABLE REPORT", |v| match v {
         super::Status::Fail => "FAIL",
+        super::Status::Unknown => "UNKNOWN",
         super::Status::Warn => "WARN",
         super::Status::Pass => "PASS",
     });
@@ -150,9 +165,15 @@ pub fn markdown(f: &Fleet) -> String {
         }
     }
     if !f.errors.is_empty() {
-        let _ = writeln!(out, "\n#### Not merged\n");
+        let _ = writeln!(out, "\n#### Unreadable (state unknown)\n");
         for e in &f.errors {
             let _ = writeln!(out, "- `{}`: {}", md_escape(&e.file), md_escape(&e.error));
+        }
+    }
+    if !f.superseded.is_empty() {
+        let _ = writeln!(out, "\n#### Superseded (not merged)\n");
+        for s in &f.superseded {
+            let _ = writeln!(out, "- `{}`: {}", md_escape(&s.file), md_escape(&s.reason));
         }
     }
     out
