@@ -30,14 +30,14 @@ fn merge(args: &[&str]) -> Run {
 
 fn report(host: &str, id: i64, verdict: &str, at: &str) -> Value {
     json!({
-        "schema_version": 1,
+        "schema_version": 2,
         "broker": {"host": host, "broker_id": id, "cluster_id": "prod", "kafka_version": "3.7.0",
                    "checked_at": at},
         "verdict": verdict,
         "checks": [
-            {"id": "virtual_memory", "status": verdict, "needed": 10, "limit": 100, "message": ""},
-            {"id": "map_areas", "status": "pass", "needed": 1, "limit": 65530, "message": ""},
-            {"id": "open_files", "status": "pass", "needed": 1, "limit": null, "message": ""}
+            {"id": "virtual_memory", "status": verdict, "required": 10, "limit": 100, "message": ""},
+            {"id": "map_areas", "status": "pass", "required": 1, "limit": 65530, "message": ""},
+            {"id": "open_files", "status": "pass", "required": 1, "limit": null, "message": ""}
         ],
         "recommendations": []
     })

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::commands::check::{write_atomically, FailOn};
+use crate::commands::check::FailOn;
 use crate::exit_codes;
 use crate::fleet::{self, render, Fleet, Status};
 
@@ -76,9 +76,6 @@ pub fn run(args: MergeArgs) -> anyhow::Result<u8> {
         MergeFormat::Csv => render::csv(&f),
         MergeFormat::Json => render::json(&f),
     };
-    match &args.output {
-        Some(path) => write_atomically(path, &text)?,
-        None => print!("{text}"),
-    }
+    crate::output::emit(args.output.as_deref(), &text)?;
     Ok(exit_code(&f, args.fail_on, args.accept_unreadable))
 }
