@@ -282,3 +282,80 @@ fn output_replaces_the_file_whole_and_keeps_the_exit_code() {
     assert_eq!(r.code, 2, "{}", r.err);
     assert!(r.err.contains("no-such-dir"), "{}", r.err);
 }
+
+/// The incident of issue 16: a broker fails only because of lost+found in a log dir, with a
+/// finite ulimit -v whose (unrelated) recommendation comes first in the report.
+#[test]
+fn a_row_failing_on_log_dirs_shows_that_check_and_its_fix() {
+    let d = tempfile::tempdir().unwrap();
+    let logs = d.path().join("logs");
+    kafka_preflight::synth::write_log_dir(&logs, &kafka_preflight::synth::uniform(1, 2, 2), true)
+        .unwrap();
+    std::fs::create_dir(logs.join("lost+found")).unwrap();
+    let report = d.path().join("r.json");
+    let o = common::preflight()
+        .args(["check", "--log-dirs", logs.to_str().unwrap()])
+        .args(["--set", "zookeeper.connect=zk:2181", "--set", "broker.id=5"])
+        .args(["--kafka-version", "3.7.0", "--heap", "1g", "--cores", "2"])
+        .args(["--max-map-count", "262144", "--ulimit-n", "100000"])
+        .args(["--ulimit-v", "99999999", "--format", "json", "--output"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = report.to_str().unwrap();
+
+    let t = merge(&[r]);
+    assert_eq!(t.code, 1);
+    let row = t
+        .out
+        .lines()
+        .find(|l| l.contains("FAIL"))
+        .unwrap_or_else(|| panic!("{}", t.out));
+    assert_eq!(row.matches("PASS").count(), 3, "the resources pass: {row}");
+    assert!(row.contains("FAIL (log_dirs)"), "{row}");
+    assert!(row.contains("log_dirs FAIL: fix log.dirs entry: "), "{row}");
+    assert!(
+        row.contains("lost+found -> move it out of the log dir"),
+        "{row}"
+    );
+    assert!(
+        !row.contains("ulimit -v"),
+        "not the unrelated first recommendation: {row}"
+    );
+
+    let v = json_of(&merge(&[r, "--format", "json"]));
+    let b = &v["clusters"][0]["brokers"][0];
+    assert_eq!(b["worst_check"]["id"], "log_dirs");
+    assert!(b["worst_check"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("lost+found"));
+    assert!(b["worst_check"]["fix"]
+        .as_str()
+        .unwrap()
+        .starts_with("log.dirs entry: "));
+    assert!(b["top_recommendation"]
+        .as_str()
+        .unwrap()
+        .starts_with("ulimit -v"));
+
+    let csv = merge(&[r, "--format", "csv"]).out;
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let line = csv.lines().nth(1).unwrap();
+    // The fix holds no comma or quote, so a plain split is exact here.
+    let fields: Vec<&str> = line.split(',').collect();
+    assert_eq!(fields[col("worst_check")], "log_dirs", "{csv}");
+    assert_eq!(fields[col("worst_check_status")], "fail");
+    assert!(
+        fields[col("fix")].contains("lost+found -> move it out"),
+        "{csv}"
+    );
+    assert_eq!(fields[col("duplicate_broker_id")], "false");
+}

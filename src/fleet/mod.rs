@@ -75,9 +75,9 @@ pub struct InCheck {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct InRecommendation {
-    /// The check this fixes; absent in reports of releases that did not say.
+    /// The checks it fixes, most direct first; empty in reports of releases that did not say.
     #[serde(default)]
-    pub check: Option<String>,
+    pub fixes: Vec<String>,
     pub setting: String,
     #[serde(default)]
     pub current: String,
@@ -386,7 +386,7 @@ fn worst_check(r: &InReport, verdict: Status) -> Option<CheckNote> {
     let fix = r
         .recommendations
         .iter()
-        .find(|x| x.check.as_deref() == Some(c.id.as_str()))
+        .find(|x| x.fixes.contains(&c.id))
         .map(fix_text);
     Some(CheckNote {
         id: c.id.clone(),
@@ -656,8 +656,8 @@ mod tests {
                   {"id": "virtual_memory", "status": "pass", "needed": 1, "limit": null, "message": ""},
                   {"id": "log_dirs", "status": "fail", "message": "lost+found is not a topic-partition directory"}],
                 "recommendations": [
-                  {"check": "open_files", "setting": "ulimit -n", "current": "1024", "recommended": "100000"},
-                  {"check": "log_dirs", "setting": "log dir entry", "current": "/d/lost+found", "recommended": "moved out of the log dir"}]}"#,
+                  {"fixes": ["open_files"], "setting": "ulimit -n", "current": "1024", "recommended": "100000"},
+                  {"fixes": ["log_dirs"], "setting": "log dir entry", "current": "/d/lost+found", "recommended": "moved out of the log dir"}]}"#,
         );
         let w = row(Path::new("h.json"), &r).unwrap().worst_check.unwrap();
         assert_eq!(w.id, "log_dirs");

@@ -8,7 +8,8 @@ use tabled::settings::Style;
 use super::{BrokerRow, CheckCell, Fleet, CHECK_IDS};
 
 /// Stable CSV header: scripts and spreadsheets address columns by these names.
-pub const CSV_COLUMNS: [&str; 22] = [
+/// New columns are only appended.
+pub const CSV_COLUMNS: [&str; 27] = [
     "cluster_id",
     "host",
     "broker_id",
@@ -31,6 +32,11 @@ pub const CSV_COLUMNS: [&str; 22] = [
     "top_recommendation",
     "checked_at",
     "file",
+    "worst_check",
+    "worst_check_status",
+    "fix",
+    "unreadable",
+    "duplicate_broker_id",
 ];
 
 fn amount(id: &str, v: u64) -> String {
@@ -72,23 +78,54 @@ fn header() -> Vec<String> {
         .map(String::from)
         .to_vec();
     h.extend(CHECK_IDS.map(|id| format!("{id} (need / limit, headroom)")));
-    h.extend(["recovery", "top recommendation", "checked at"].map(String::from));
+    h.extend(["recovery", "why / fix", "checked at"].map(String::from));
     h
+}
+
+/// "FAIL (log_dirs)": the verdict names the check it comes from, so a row that fails on
+/// lost+found is not read as "three PASS columns, so what fails?".
+fn verdict_text(r: &BrokerRow) -> String {
+    let v = r.verdict.as_str().to_uppercase();
+    match &r.worst_check {
+        Some(w) => format!("{v} ({})", w.id),
+        None => v,
+    }
+}
+
+/// Why the row is not a pass and what fixes it: the deciding check's own recommendation, else
+/// its message (an older report, or a problem without a known fix). A passing row keeps the
+/// top recommendation as advice.
+fn why(r: &BrokerRow) -> String {
+    if let Some(e) = &r.unreadable {
+        return format!("unreadable: {e}");
+    }
+    match &r.worst_check {
+        Some(w) => match &w.fix {
+            Some(fix) => format!("{} {}: fix {fix}", w.id, w.status.as_str().to_uppercase()),
+            None => format!(
+                "{} {}: {}",
+                w.id,
+                w.status.as_str().to_uppercase(),
+                w.message
+            ),
+        },
+        None => opt(&r.top_recommendation),
+    }
 }
 
 fn record(r: &BrokerRow) -> Vec<String> {
     let mut v = vec![
         r.host.clone(),
-        opt(&r.broker_id),
+        match r.broker_id {
+            Some(id) if r.duplicate_broker_id => format!("{id} DUPLICATE"),
+            id => opt(&id),
+        },
         opt(&r.kafka_version),
-        r.verdict.as_str().to_uppercase(),
+        verdict_text(r),
     ];
     v.extend(CHECK_IDS.map(|id| cell_text(id, r.cell(id))));
     v.push(recovery(r));
-    v.push(match &r.unreadable {
-        Some(e) => format!("unreadable: {e}"),
-        None => opt(&r.top_recommendation),
-    });
+    v.push(why(r));
     v.push(opt(&r.checked_at));
     v
 }
@@ -227,6 +264,12 @@ pub fn csv(f: &Fleet) -> String {
             v.push(r.top_recommendation.clone().unwrap_or_default());
             v.push(r.checked_at.clone().unwrap_or_default());
             v.push(r.file.clone());
+            let w = r.worst_check.as_ref();
+            v.push(w.map_or(String::new(), |w| w.id.clone()));
+            v.push(w.map_or(String::new(), |w| w.status.as_str().into()));
+            v.push(w.and_then(|w| w.fix.clone()).unwrap_or_default());
+            v.push(r.unreadable.clone().unwrap_or_default());
+            v.push(r.duplicate_broker_id.to_string());
             let line: Vec<String> = v.iter().map(|s| csv_field(s)).collect();
             out.push_str(&line.join(","));
             out.push('\n');
