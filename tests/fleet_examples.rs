@@ -195,13 +195,22 @@ fn the_ansible_play_merges_three_hosts_and_stops_the_rollout() {
         md.contains("preflight-kafka-corrupt.json`: not a JSON report"),
         "{md}"
     );
+    // The failing row names the check it fails on and its fix, not three PASS columns alone.
     let lost = md
         .lines()
-        .find(|l| l.contains("| FAIL |"))
-        .unwrap_or_else(|| panic!("no failing row: {md}"));
+        .find(|l| l.contains("| FAIL (log_dirs) |"))
+        .unwrap_or_else(|| panic!("no row failing on log_dirs: {md}"));
     assert!(
         lost.contains("| 2 |"),
         "broker 2 is the lost+found host: {lost}"
+    );
+    assert!(
+        lost.contains("log_dirs FAIL: fix log.dirs entry: "),
+        "{lost}"
+    );
+    assert!(
+        lost.contains("lost+found -> move it out of the log dir"),
+        "{lost}"
     );
     for h in HOSTS {
         assert!(
