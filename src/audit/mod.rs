@@ -105,6 +105,8 @@ pub struct Truncation {
 #[derive(Debug, Clone, Serialize)]
 pub struct Audit {
     pub log: String,
+    /// Bytes of a very large file not read (its head); line numbers count from the first read.
+    pub skipped_bytes: u64,
     /// Starts found in the file; the last is judged.
     pub starts: usize,
     /// Line where the judged start begins (1 when the file has no start marker).
@@ -135,9 +137,31 @@ pub enum AuditError {
     NotALog { path: String, why: String },
 }
 
+/// Most of a log read: a server.log that grew for days holds its last start near the end.
+pub const MAX_LOG_BYTES: u64 = 256 << 20;
+
+/// The file, or its last [`MAX_LOG_BYTES`] from a line start, and how many bytes were skipped.
+fn read_tail(path: &Path, max: u64) -> std::io::Result<(Vec<u8>, u64)> {
+    use std::io::{Read, Seek, SeekFrom};
+    let (mut f, meta) = crate::fsread::open_regular(path, crate::fsread::Follow::Yes)?;
+    let skip = meta.len().saturating_sub(max);
+    f.seek(SeekFrom::Start(skip))?;
+    let mut bytes = Vec::new();
+    f.take(max).read_to_end(&mut bytes)?;
+    if skip == 0 {
+        return Ok((bytes, 0));
+    }
+    // Drop the partial line the cut landed in.
+    let cut = bytes
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(bytes.len(), |i| i + 1);
+    Ok((bytes.split_off(cut), skip + cut as u64))
+}
+
 pub fn audit_file(path: &Path) -> Result<Audit, AuditError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| AuditError::Io {
+    let (bytes, skipped) = read_tail(path, MAX_LOG_BYTES).map_err(|source| AuditError::Io {
         path: shown.clone(),
         source,
     })?;
@@ -147,7 +171,9 @@ pub fn audit_file(path: &Path) -> Result<Audit, AuditError> {
             why: "it contains NUL bytes (a binary or compressed file?)".into(),
         });
     }
-    audit_text(&shown, &String::from_utf8_lossy(&bytes))
+    let mut a = audit_text(&shown, &String::from_utf8_lossy(&bytes))?;
+    a.skipped_bytes = skipped;
+    Ok(a)
 }
 
 pub fn audit_text(name: &str, text: &str) -> Result<Audit, AuditError> {
@@ -172,6 +198,7 @@ pub fn audit_text(name: &str, text: &str) -> Result<Audit, AuditError> {
     let summary = summary(outcome, &failures, &truncated);
     Ok(Audit {
         log: name.to_string(),
+        skipped_bytes: 0,
         starts: starts.len(),
         start_line: this.first().map_or(1, |e| e.line),
         start_time: this.iter().find_map(|e| e.timestamp.clone()),
@@ -234,5 +261,22 @@ pub fn phase_name(p: MapPhase) -> &'static str {
         MapPhase::LogLoad => "log loading",
         MapPhase::Running => "a running broker",
         MapPhase::Unknown => "an unknown step",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_log_is_read_from_a_line_start_near_its_end() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("server.log");
+        std::fs::write(&p, "first line\nsecond line\nthird\n").unwrap();
+        let (b, skipped) = read_tail(&p, 16).unwrap();
+        assert_eq!(String::from_utf8(b).unwrap(), "third\n");
+        assert_eq!(skipped, 23);
+        let (b, skipped) = read_tail(&p, 1 << 20).unwrap();
+        assert_eq!((b.len(), skipped), (29, 0));
     }
 }

@@ -14,6 +14,14 @@ pub fn table(a: &Audit) -> String {
         n => format!("start {n} of {n}, from line {}", a.start_line),
     };
     let _ = writeln!(s, "log:     {} ({start})", a.log);
+    if a.skipped_bytes > 0 {
+        let _ = writeln!(
+            s,
+            "         (only its last {} read: {} skipped; line numbers count from there)",
+            crate::units::bytes(super::MAX_LOG_BYTES),
+            crate::units::bytes(a.skipped_bytes)
+        );
+    }
     if let Some(t) = &a.start_time {
         let _ = writeln!(s, "started: {t}");
     }
