@@ -63,7 +63,7 @@ fn silent_truncation_on_4_0_is_a_lossy_start() {
     assert_eq!(t.len(), 1, "{j}");
     assert_eq!(t[0]["partition"], "rb0-0");
     assert_eq!(t[0]["to_offset"], 0);
-    assert_eq!(t[0]["segment_emptied"], true);
+    assert_eq!(t[0]["recovery_threw"], true);
     assert_eq!(
         t[0]["deleted_segments"],
         serde_json::json!([1001, 2009, 3017])
@@ -206,4 +206,19 @@ fn refused_configs_abort_with_kafkas_own_reason() {
             "{f}: {first}"
         );
     }
+}
+
+/// 4.1.1 (KAFKA-19390): the failed resize left the time index unmapped, the truncation in
+/// recoverLog's catch hit it, and the start aborted before the .log was cut.
+#[test]
+fn kafka_19390_turns_the_truncation_into_an_aborted_start() {
+    let (code, j) = audit("4.1.1-all-npe-aborted.log");
+    assert_eq!(code, 1);
+    assert_eq!(j["outcome"], "aborted");
+    assert!(
+        kinds(&j).contains(&("null-pointer".into(), "recovery-truncation".into())),
+        "{j}"
+    );
+    assert!(j["truncated"].as_array().unwrap().is_empty(), "{j}");
+    assert_eq!(j["recovery_failed"], serde_json::json!(["rb2-2"]));
 }

@@ -106,7 +106,10 @@ pub fn failures(entries: &[Entry]) -> Vec<Failure> {
     let mut out: Vec<Failure> = Vec::new();
     for e in entries.iter().filter(|e| e.is_error()) {
         let Some(kind) = kind(e) else { continue };
-        let phase = (kind == FailureKind::MapFailed).then(|| map_phase(e));
+        // A NullPointerException in the load is KAFKA-19390's unmapped index: where it hit matters.
+        let phase = matches!(kind, FailureKind::MapFailed | FailureKind::NullPointer)
+            .then(|| map_phase(e))
+            .filter(|p| kind == FailureKind::MapFailed || *p != MapPhase::Running);
         if let Some(f) = out.iter_mut().find(|f| f.kind == kind && f.phase == phase) {
             f.count += 1;
             continue;
@@ -142,10 +145,14 @@ fn base_offsets() -> &'static Regex {
     RE.get_or_init(|| Regex::new(r"baseOffset=(\d+)").expect("static regex"))
 }
 
-/// Partitions recovery cut: LogLoader.recoverLog logs the segment it empties after a failed
-/// recovery (the IOException itself is not logged), the offset it truncates to, and the later
-/// unflushed segments it deletes.
-pub fn truncations(entries: &[Entry]) -> Vec<Truncation> {
+/// Partitions recovery cut, and those whose recovery threw but were not cut. After a failed
+/// recovery LogLoader.recoverLog logs "Found invalid offset during recovery" (the exception
+/// itself is not logged) and calls LogSegment.truncateTo, which resizes the indexes BEFORE it
+/// cuts the .log: only "Corruption found in segment N, truncating to offset M" (logged when
+/// bytes were cut) and "Deleting segments as part of log recovery" mean data is gone. Real
+/// brokers whose truncation threw (4.0.0: Map failed in its resize; 4.1.1: the KAFKA-19390
+/// NullPointerException) logged the first line only.
+pub fn truncations(entries: &[Entry]) -> (Vec<Truncation>, Vec<String>) {
     let mut by: BTreeMap<(String, String), Truncation> = BTreeMap::new();
     for e in entries
         .iter()
@@ -159,18 +166,14 @@ pub fn truncations(entries: &[Entry]) -> Vec<Truncation> {
             partition: key.0,
             dir: key.1,
             to_offset: None,
-            segment_emptied: false,
+            recovery_threw: false,
             deleted_segments: Vec::new(),
             line: e.line,
         });
-        let offset = c
-            .name("whole")
-            .or(c.name("to"))
-            .and_then(|m| m.as_str().parse().ok());
-        if let Some(o) = offset {
+        if let Some(o) = c.name("to").and_then(|m| m.as_str().parse().ok()) {
             t.to_offset = Some(t.to_offset.map_or(o, |x: u64| x.min(o)));
         }
-        t.segment_emptied |= c.name("whole").is_some();
+        t.recovery_threw |= c.name("whole").is_some();
         if let Some(d) = c.name("deleted") {
             t.deleted_segments.extend(
                 base_offsets()
@@ -179,7 +182,10 @@ pub fn truncations(entries: &[Entry]) -> Vec<Truncation> {
             );
         }
     }
-    by.into_values().collect()
+    let (cut, uncut): (Vec<Truncation>, Vec<Truncation>) = by
+        .into_values()
+        .partition(|t| t.to_offset.is_some() || !t.deleted_segments.is_empty());
+    (cut, uncut.into_iter().map(|t| t.partition).collect())
 }
 
 pub fn outcome(entries: &[Entry]) -> Outcome {

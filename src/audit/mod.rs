@@ -56,7 +56,8 @@ pub enum FailureKind {
     Other,
 }
 
-/// Which step of the start a refused map hit (from the stack trace).
+/// Which step of the start a refused map (or the NullPointerException of an index KAFKA-19390
+/// left unmapped) hit, from the stack trace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MapPhase {
@@ -95,8 +96,9 @@ pub struct Truncation {
     pub dir: String,
     /// The log end offset recovery cut the partition back to.
     pub to_offset: Option<u64>,
-    /// A whole segment was emptied because its recovery threw (not a torn tail).
-    pub segment_emptied: bool,
+    /// The segment's recovery threw (a refused map or an invalid offset), so all of it was cut,
+    /// not only a torn tail.
+    pub recovery_threw: bool,
     /// Base offsets of later unflushed segments deleted with it.
     pub deleted_segments: Vec<u64>,
     pub line: usize,
@@ -115,6 +117,9 @@ pub struct Audit {
     pub outcome: Outcome,
     pub failures: Vec<Failure>,
     pub truncated: Vec<Truncation>,
+    /// Partitions whose recovery threw but whose truncation threw too: nothing cut, the start
+    /// failed in them.
+    pub recovery_failed: Vec<String>,
     /// The answer in one sentence.
     pub summary: String,
 }
@@ -194,8 +199,8 @@ pub fn audit_text(name: &str, text: &str) -> Result<Audit, AuditError> {
     let this = &all[first..];
     let outcome = classify::outcome(this);
     let failures = classify::failures(this);
-    let truncated = classify::truncations(this);
-    let summary = summary(outcome, &failures, &truncated);
+    let (truncated, recovery_failed) = classify::truncations(this);
+    let summary = summary(outcome, &failures, &truncated, &recovery_failed);
     Ok(Audit {
         log: name.to_string(),
         skipped_bytes: 0,
@@ -205,11 +210,17 @@ pub fn audit_text(name: &str, text: &str) -> Result<Audit, AuditError> {
         outcome,
         failures,
         truncated,
+        recovery_failed,
         summary,
     })
 }
 
-fn summary(outcome: Outcome, failures: &[Failure], truncated: &[Truncation]) -> String {
+fn summary(
+    outcome: Outcome,
+    failures: &[Failure],
+    truncated: &[Truncation],
+    recovery_failed: &[String],
+) -> String {
     let how = match outcome {
         Outcome::Started => "the broker started",
         Outcome::LogDirOffline => "a log dir went offline while loading",
@@ -233,7 +244,13 @@ fn summary(outcome: Outcome, failures: &[Failure], truncated: &[Truncation]) -> 
             truncated.len()
         );
     }
-    if truncated.iter().any(|t| t.segment_emptied) {
+    if !recovery_failed.is_empty() {
+        s += &format!(
+            "; recovery of {} partition(s) threw and so did their truncation: not cut",
+            recovery_failed.len()
+        );
+    }
+    if truncated.iter().any(|t| t.recovery_threw) {
         // 4.x logs neither the IOException nor the InvalidOffsetException it caught.
         s += " (a segment's recovery threw and Kafka did not log why: a refused index map or an invalid offset)";
     }

@@ -43,19 +43,26 @@ pub fn table(a: &Audit) -> String {
         t.with(Style::sharp());
         let _ = writeln!(s, "\n{t}");
     }
+    if !a.recovery_failed.is_empty() {
+        let _ = writeln!(
+            s,
+            "recovery threw, truncation threw too (not cut): {}",
+            a.recovery_failed.join(", ")
+        );
+    }
     if !a.truncated.is_empty() {
         let mut b = Builder::default();
         b.push_record([
             "truncated partition",
             "cut to offset",
-            "segment emptied",
+            "recovery threw",
             "later segments deleted",
         ]);
         for t in &a.truncated {
             b.push_record([
                 t.partition.clone(),
                 t.to_offset.map_or("?".into(), |o| o.to_string()),
-                if t.segment_emptied { "yes" } else { "no" }.to_string(),
+                if t.recovery_threw { "yes" } else { "no" }.to_string(),
                 if t.deleted_segments.is_empty() {
                     "-".to_string()
                 } else {

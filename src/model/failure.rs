@@ -62,6 +62,10 @@ pub struct MapFailure {
 ///   truncation's own resize failed too: the dir went offline after the cut.
 /// - 4.0.0 clean restart under 4108288-4347904 KiB (threshold 4373504): `Map failed` at
 ///   LogSegment.resizeIndexes <- LogLoader.load, "Error while loading log dir": dir offline.
+/// - 4.1.1 (KAFKA-19390), every segment unflushed, under 3834880-4347904 KiB (threshold
+///   4373504): "Found invalid offset during recovery", then NullPointerException "TimeIndex.mmap()
+///   is null" in LogSegment.truncateTo, "Encountered fatal fault: Error starting LogManager":
+///   aborted, nothing cut. Clean 4.1.1 restarts failing the active resize: dir offline.
 const OBSERVED: &[(KafkaVersion, Phase, Consequence)] = &[
     (
         KafkaVersion::new(3, 9, 0),
@@ -75,6 +79,16 @@ const OBSERVED: &[(KafkaVersion, Phase, Consequence)] = &[
     ),
     (
         KafkaVersion::new(4, 0, 0),
+        Phase::ActiveResize,
+        Consequence::LogDirOffline,
+    ),
+    (
+        KafkaVersion::new(4, 1, 1),
+        Phase::Recovery,
+        Consequence::StartAborted,
+    ),
+    (
+        KafkaVersion::new(4, 1, 1),
         Phase::ActiveResize,
         Consequence::LogDirOffline,
     ),
@@ -122,7 +136,7 @@ impl MapFailure {
                 "a failed map inside segment recovery makes Kafka {v} truncate that segment and delete the later unflushed ones without logging why: the broker starts with DATA MISSING (lower still, the truncation's own resize fails and the dir goes offline after the cut)"
             ),
             (Phase::Recovery, Consequence::StartAborted) => format!(
-                "a failed index resize inside segment recovery leaves Kafka {v} (KAFKA-19390) with an unmapped index, and truncating it throws a NullPointerException: the START ABORTS (a failure on the index's first map instead truncates the segment: data missing)"
+                "a failed index resize inside segment recovery leaves Kafka {v} (KAFKA-19390) with an unmapped index, and truncating it throws a NullPointerException: the START ABORTS, nothing cut (lower still, the truncation's own resize fails and the log dir goes offline)"
             ),
             (Phase::Recovery, _) | (Phase::ActiveResize, _) => format!(
                 "a failed map while loading takes the log dir offline in Kafka {v} (the broker halts when every dir has failed)"
@@ -187,9 +201,10 @@ mod tests {
         assert_eq!(ev("4.0.0", Phase::Recovery), Evidence::Observed);
         assert_eq!(ev("4.0.1", Phase::Recovery), Evidence::Observed);
         assert_eq!(ev("3.9.1", Phase::Recovery), Evidence::Observed);
-        // Same line, but KAFKA-19390 changes what happens: not seen yet.
-        assert_eq!(ev("4.0.2", Phase::Recovery), Evidence::Inferred);
+        // Same line, but KAFKA-19390 changes what happens: 4.1.0 is not 4.1.1.
         assert_eq!(ev("4.1.0", Phase::Recovery), Evidence::Inferred);
+        assert_eq!(ev("4.1.1", Phase::Recovery), Evidence::Observed);
+        assert_eq!(ev("4.0.2", Phase::Recovery), Evidence::Inferred);
         assert_eq!(ev("4.0.0", Phase::ActiveResize), Evidence::Observed);
         assert_eq!(ev("3.9.2", Phase::ActiveResize), Evidence::Inferred);
         let r = Rules::for_version("4.0.1".parse().unwrap());
@@ -199,5 +214,8 @@ mod tests {
         let r = Rules::for_version("4.2.1".parse().unwrap());
         let s = map_failure(&r, Phase::Recovery).sentence(&r);
         assert!(s.contains("START ABORTS") && s.contains("inferred"), "{s}");
+        let r = Rules::for_version("4.1.1".parse().unwrap());
+        let s = map_failure(&r, Phase::Recovery).sentence(&r);
+        assert!(s.contains("START ABORTS") && s.contains("observed"), "{s}");
     }
 }
