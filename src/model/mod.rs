@@ -271,16 +271,21 @@ pub fn estimate(input: &ModelInput) -> Estimate {
                 } else {
                     0
                 };
-                // While a log loads, a recovering segment holds its indexes at X until trimmed;
-                // a clean ACTIVE resize briefly keeps the old mapping next to the new one
-                // (unless KAFKA-19390 unmaps it first).
+                // What a loading log maps beyond its final live set, at most: a resize briefly
+                // keeps the old mapping next to the new one (unless KAFKA-19390 unmaps it
+                // first): the active's trimmed length on a clean start, a recovering segment's
+                // trimmed one (a page) when it is reset to X. That X itself is no extra in the
+                // lazy era: the log's active indexes, counted live at X, are not mapped before
+                // the end of its load (real 4.1.1: every segment recovered, same smallest
+                // ulimit -v as a clean start, 4373504 KiB). Eager logs map every index at open,
+                // so there the recovering X comes on top.
                 let per_index = u64::from(!rules.unmap_on_resize);
                 let one = |x: u64, active_len: Option<u64>| Maps {
                     maps: per_index,
-                    bytes: if recovered {
-                        x
-                    } else {
-                        per_index * page_round(active_len.unwrap_or(0), page)
+                    bytes: match (recovered, rules.lazy_index) {
+                        (true, false) => x,
+                        (true, true) => per_index * page,
+                        (false, _) => per_index * page_round(active_len.unwrap_or(0), page),
                     },
                 };
                 let o = one(xo, p.active.and_then(|a| a.offset_index));
