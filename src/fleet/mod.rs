@@ -328,6 +328,91 @@ pub fn expand(args: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
     (files, errors)
 }
 
+/// The parts of a report the merge reads; everything else (problems, per-dir inventories,
+/// topics: the bulk of a large broker's report) is skipped while streaming, never held.
+#[derive(Deserialize)]
+struct Slim {
+    schema_version: Option<serde_json::Value>,
+    broker: Option<serde_json::Value>,
+    verdict: Option<serde_json::Value>,
+    checks: Option<serde_json::Value>,
+    recommendations: Option<serde_json::Value>,
+    estimate: Option<SlimEstimate>,
+    inventory: Option<SlimInventory>,
+}
+
+#[derive(Deserialize, Serialize)]
+struct SlimEstimate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recovery: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize, Serialize)]
+struct SlimInventory {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partitions: Option<serde_json::Value>,
+}
+
+/// Streams one report file (a regular file only: a FIFO would block) and parses it as [`parse`]
+/// does, in memory bounded by the fields the merge uses rather than by the file.
+pub fn read_report(f: &Path) -> Result<InReport, String> {
+    read_slim(f).and_then(checked)
+}
+
+/// The streaming half of [`read_report`]: the fields the merge uses as one JSON object, not yet
+/// checked, so a report refused later (a newer schema) still tells whose it is.
+fn read_slim(f: &Path) -> Result<serde_json::Value, String> {
+    let (r, _) = crate::fsread::Reader::open(f, crate::fsread::Follow::Yes, None)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let mut r = std::io::BufReader::with_capacity(256 << 10, r);
+    let why = |e: serde_json::Error| {
+        if e.is_io() {
+            format!("cannot read: {e}")
+        } else if e.is_data() {
+            format!("not a kafka-preflight check report: {e}")
+        } else {
+            format!("not a JSON report: {e}")
+        }
+    };
+    // A derived struct also accepts a JSON array: look at the first byte first.
+    let first = loop {
+        let buf = std::io::BufRead::fill_buf(&mut r).map_err(|e| format!("cannot read: {e}"))?;
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) => break Some(buf[i]),
+            None if buf.is_empty() => break None,
+            None => {
+                let n = buf.len();
+                std::io::BufRead::consume(&mut r, n);
+            }
+        }
+    };
+    if first != Some(b'{') {
+        serde_json::from_reader::<_, serde::de::IgnoredAny>(r).map_err(why)?;
+        return Err("not a kafka-preflight report: the JSON is not an object".into());
+    }
+    let slim: Slim = serde_json::from_reader(r).map_err(why)?;
+    let mut m = serde_json::Map::new();
+    let mut put = |k: &str, v: Option<serde_json::Value>| {
+        if let Some(v) = v {
+            m.insert(k.to_string(), v);
+        }
+    };
+    put("schema_version", slim.schema_version);
+    put("broker", slim.broker);
+    put("verdict", slim.verdict);
+    put("checks", slim.checks);
+    put("recommendations", slim.recommendations);
+    put(
+        "estimate",
+        slim.estimate.and_then(|e| serde_json::to_value(e).ok()),
+    );
+    put(
+        "inventory",
+        slim.inventory.and_then(|i| serde_json::to_value(i).ok()),
+    );
+    Ok(serde_json::Value::Object(m))
+}
+
 /// Parses one report. The schema_version is looked at before the typed parse, so a newer
 /// report gets "upgrade" rather than a confusing missing-field message.
 pub fn parse(text: &str) -> Result<InReport, String> {
@@ -336,6 +421,10 @@ pub fn parse(text: &str) -> Result<InReport, String> {
     if !v.is_object() {
         return Err("not a kafka-preflight report: the JSON is not an object".into());
     }
+    checked(v)
+}
+
+fn checked(v: serde_json::Value) -> Result<InReport, String> {
     match v.get("schema_version").and_then(serde_json::Value::as_u64) {
         None => {
             return Err(
@@ -444,10 +533,9 @@ pub fn row(file: &Path, r: &InReport) -> Result<BrokerRow, String> {
 
 /// What can still be read of the broker block of a report that cannot be merged (a newer
 /// schema, a field of the wrong type elsewhere); nothing for text that is not JSON.
-fn identity(text: &str) -> InBroker {
-    serde_json::from_str::<serde_json::Value>(text)
-        .ok()
-        .and_then(|v| v.get("broker").cloned())
+fn identity(v: &serde_json::Value) -> InBroker {
+    v.get("broker")
+        .cloned()
         .and_then(|b| serde_json::from_value(b).ok())
         .unwrap_or_default()
 }
@@ -492,17 +580,14 @@ pub fn merge(args: &[PathBuf]) -> Fleet {
     let (files, mut errors) = expand(args);
     let mut rows = Vec::new();
     for f in files {
-        let text = std::fs::read_to_string(&f).map_err(|e| format!("cannot read: {e}"));
-        let res = text
-            .clone()
-            .and_then(|t| parse(&t))
-            .and_then(|r| row(&f, &r));
+        let slim = read_slim(&f);
+        let res = slim.clone().and_then(checked).and_then(|r| row(&f, &r));
         match res {
             Ok(r) => rows.push(r),
             Err(error) => errors.push(FileError {
                 file: f.display().to_string(),
                 error,
-                identity: text.map(|t| identity(&t)).unwrap_or_default(),
+                identity: slim.map(|v| identity(&v)).unwrap_or_default(),
             }),
         }
     }
@@ -618,11 +703,14 @@ mod tests {
         )
         .unwrap();
         let mut future = FileError::new("/r/b.json", "schema_version 2 is newer");
-        future.identity = identity(
-            r#"{"schema_version": 2, "broker": {"host": "b", "broker_id": 2, "cluster_id": "c"}}"#,
-        );
+        future.identity = identity(&serde_json::json!(
+            {"schema_version": 9, "broker": {"host": "b", "broker_id": 2, "cluster_id": "c"}}
+        ));
         let corrupt = FileError::new("/r/c.json", "not a JSON report");
-        assert_eq!(identity("{\"broker\": {"), InBroker::default());
+        assert_eq!(
+            identity(&serde_json::json!({"broker": 7})),
+            InBroker::default()
+        );
         let f = from_rows(vec![pass], vec![future, corrupt]);
         assert_eq!(f.verdict, Some(Status::Unknown));
         assert_eq!(f.errors.len(), 2);
