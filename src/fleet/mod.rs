@@ -288,7 +288,15 @@ impl Fleet {
 
 /// Expands the arguments: a file is itself, a dir is its `*.json` files (sorted, so the output
 /// does not depend on directory order). Problems become per-argument errors, never a stop.
-pub fn expand(args: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
+/// `written` (merge's own `--output`) is left out of a directory: the answer written next to
+/// the reports last time is not a broker.
+pub fn expand(args: &[PathBuf], written: Option<&Path>) -> (Vec<PathBuf>, Vec<FileError>) {
+    let same = |p: &Path| {
+        written.is_some_and(|w| match (p.canonicalize(), w.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        })
+    };
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for a in args {
@@ -305,6 +313,7 @@ pub fn expand(args: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
                                 && !p
                                     .file_name()
                                     .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                                && !same(p)
                         })
                         .collect();
                     found.sort();
@@ -339,6 +348,8 @@ struct Slim {
     recommendations: Option<serde_json::Value>,
     estimate: Option<SlimEstimate>,
     inventory: Option<SlimInventory>,
+    /// Only whether it is there: a merged fleet answer has it, a check report never.
+    clusters: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -398,6 +409,10 @@ fn read_slim(f: &Path) -> Result<serde_json::Value, String> {
         }
     };
     put("schema_version", slim.schema_version);
+    put(
+        "clusters",
+        slim.clusters.map(|_| serde_json::Value::Bool(true)),
+    );
     put("broker", slim.broker);
     put("verdict", slim.verdict);
     put("checks", slim.checks);
@@ -425,6 +440,13 @@ pub fn parse(text: &str) -> Result<InReport, String> {
 }
 
 fn checked(v: serde_json::Value) -> Result<InReport, String> {
+    // It has a verdict and a schema_version too, and would pass as a broker named after it.
+    if v.get("clusters").is_some() {
+        return Err(
+            "a merged fleet answer (merge --format json), not a check report: merge the reports it was made from"
+                .into(),
+        );
+    }
     match v.get("schema_version").and_then(serde_json::Value::as_u64) {
         None => {
             return Err(
@@ -576,8 +598,8 @@ fn order(a: &BrokerRow, b: &BrokerRow) -> std::cmp::Ordering {
 
 /// Reads every argument and merges what could be read; what could not lands in `errors` and
 /// as an `unknown` broker.
-pub fn merge(args: &[PathBuf]) -> Fleet {
-    let (files, mut errors) = expand(args);
+pub fn merge(args: &[PathBuf], written: Option<&Path>) -> Fleet {
+    let (files, mut errors) = expand(args, written);
     let mut rows = Vec::new();
     for f in files {
         let slim = read_slim(&f);
