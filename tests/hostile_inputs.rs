@@ -289,6 +289,11 @@ fn absurd_numeric_flags_are_errors_naming_the_flag() {
         ("--timeout", "0"),
         ("--threads", "20000"),
         ("--threads", "0"),
+        // Past these, sums wrapped (release) or overflowed (debug), or a recommendation looped.
+        ("--baseline-maps", "18446744073709551615"),
+        ("--connections", "18446744073709551615"),
+        ("--cores", "0"),
+        ("--recovery-warn", "NaN"),
     ] {
         let r = check_json(&["--log-dirs", l, flag, v]);
         assert_eq!(r.code, Some(2), "{flag} {v}: {}", r.stderr);
