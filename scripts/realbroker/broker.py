@@ -3,6 +3,7 @@
 so the address space the harness measures is the one an operator's broker has."""
 
 import base64
+import shutil
 import os
 import re
 import signal
@@ -18,6 +19,8 @@ CACHE = Path(os.environ.get("KAFKA_RB_CACHE", REPO / "target" / "real-broker"))
 HEAP_OPTS = "-Xmx1G -Xms1G"
 PERF_OPTS = ("-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 "
              "-XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true")
+
+ZK_SESSION_MS = 6000
 
 # The line each release logs once the broker serves requests.
 STARTED = re.compile(r"Kafka Server started|\] started \(kafka\.server\.Kafka(Raft)?Server\)")
@@ -97,6 +100,8 @@ class Broker:
         return {
             "broker.id": "0",
             "zookeeper.connect": f"127.0.0.1:{self.zk_port}",
+            # A killed broker's registration lives until its session expires: keep that short.
+            "zookeeper.session.timeout.ms": str(ZK_SESSION_MS),
             "listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
             "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
         }
@@ -150,11 +155,16 @@ class Broker:
     def start_zookeeper(self):
         """ZooKeeper from the same classpath (kafka_2.x depends on it), for the pre-KRaft lines."""
         d = self.home / "zookeeper"
-        d.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(d, ignore_errors=True)  # a previous run's registrations would clash
+        d.mkdir(parents=True)
+        cfg = self.home / "zookeeper.properties"
+        # clientPortAddress: the port and command-line form would listen on every interface.
+        cfg.write_text(f"dataDir={d}\nclientPort={self.zk_port}\nclientPortAddress=127.0.0.1\ntickTime=2000\n"
+                       "maxClientCnxns=0\nadmin.enableServer=false\n4lw.commands.whitelist=\n")
         out = open(self.home / "zookeeper.log", "ab")
         self.zk_proc = subprocess.Popen(
-            [self.java, "-Xmx256m", "-Dzookeeper.admin.enableServer=false", self.log_config(self.home / "zookeeper.log"),
-             "-cp", self.cp, "org.apache.zookeeper.server.ZooKeeperServerMain", str(self.zk_port), str(d)],
+            [self.java, "-Xmx256m", "-Dzookeeper.admin.enableServer=false", "-Dzookeeper.jmx.log4j.disable=true", self.log_config(self.home / "zookeeper.log"),
+             "-cp", self.cp, "org.apache.zookeeper.server.ZooKeeperServerMain", str(cfg)],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.time() + 60
         while time.time() < deadline:
