@@ -4,14 +4,33 @@ real broker did on this machine, row by row, and every disagreement spelled out.
 import json
 from pathlib import Path
 
+from .broker import STARTED
+from .outcome import classify
+
 MIB = 1 << 20
 
 
 def load(root):
     rows = []
     for p in sorted(Path(root).glob("*/result.json")):
-        rows.append(json.loads(p.read_text()))
+        r = json.loads(p.read_text())
+        reclassify(r)
+        rows.append(r)
     return sorted(rows, key=lambda r: (vkey(r["version"]), ["clean", "active", "all"].index(r["scenario"])))
+
+
+def reclassify(r):
+    """Failed probes keep their logs: classify them again, so the doc follows the classifier."""
+    for p in (r.get("bisect") or {}).get("probes", []):
+        log = Path(p["log"]) if p.get("log") else None
+        if p["ok"] or not log or not log.parent.is_dir():
+            continue
+        text = "".join(f.read_text(errors="replace") + "\n" for f in (log, log.parent / "stdout.log") if f.exists())
+        state = "started" if STARTED.search(text) else ("timeout" if p["outcome"] == "hung" else "exited")
+        c = classify(text, state, r["end_offsets_before"], None)
+        # Offsets read after a start are not in the log; keep the recorded cut when there is one.
+        p.update(outcome=c["outcome"] if not p["truncated"] or c["truncated"] else p["outcome"],
+                 exception=c["exception"])
 
 
 def vkey(v):

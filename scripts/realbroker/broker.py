@@ -200,8 +200,9 @@ class Broker:
         else:
             cmd = f"exec {cmd}"
         out = open(stdout or self.home / "broker-stdout.log", "ab")
+        # cwd: a JVM that crashes writes hs_err_pid*.log there.
         self.proc = subprocess.Popen(["bash", "-c", cmd], stdout=out, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=True, cwd=self.home)
         return self.proc.pid
 
     def shell_command(self, log_file, ulimit_kib=None):
@@ -209,7 +210,7 @@ class Broker:
         cmd = " ".join(sh_quote(a) for a in self.command(log_file))
         stdout = sh_quote(str(self.home / "broker-stdout.log"))
         lim = f"ulimit -v {int(ulimit_kib)} && " if ulimit_kib else ""
-        return f"{lim}exec {cmd} >>{stdout} 2>&1"
+        return f"cd {sh_quote(str(self.home))} && {lim}exec {cmd} >>{stdout} 2>&1"
 
     def client(self, *args, timeout=900):
         r = subprocess.run([self.java, "-Xmx256m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",

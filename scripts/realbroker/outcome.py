@@ -36,6 +36,9 @@ def first_exception(lines):
             level = m.group(1)
         elif not ln.startswith(("\t", "Caused by", "java.", "org.", "kafka.")) and not ln.startswith(" "):
             level = "STDOUT"
+        if "There is insufficient memory for the Java Runtime Environment" in ln:
+            nxt = lines[i + 1].lstrip("# ").strip() if i + 1 < len(lines) else ""
+            return f"JVM crash (hs_err): {nxt}"
         if ln.startswith("Error occurred during initialization of VM") and i + 1 < len(lines):
             return f"JVM initialization: {lines[i + 1].strip()}"
         if level in ("ERROR", "FATAL", "STDOUT"):
