@@ -93,7 +93,10 @@ def prepare_once(a, out):
     if B.wait_outcome(lambda: B.alive(pid), first_log, START_TIMEOUT) != "started":
         B.stop(pid, signal.SIGKILL)
         br.stop_zookeeper()
-        raise RuntimeError(f"the first start of {a.version} did not come up: see {first_log}")
+        text = "".join(f.read_text(errors="replace") + "\n" for f in (first_log, out / "broker-stdout.log")
+                       if f.exists())
+        raise RuntimeError(f"the first start of {a.version} did not come up ({first_cause(text)}): "
+                           f"see {first_log}")
     try:
         names = topic_names(a.topics)
         for i, (t, n) in enumerate(zip(names, split(a.partitions, a.topics))):
@@ -118,6 +121,19 @@ def prepare_once(a, out):
         br.stop_zookeeper()
         raise
     return br, before
+
+
+def first_cause(text):
+    """Why a release did not start at all, in one line: the exception that ended it, and the
+    warning that explains a ZooKeeper connection that never came up."""
+    from .outcome import first_exception
+    lines = text.splitlines()
+    cause = first_exception(lines) or "no exception logged"
+    for ln in lines:
+        if "/<unresolved>:" in ln and "Session 0x0" in ln:
+            return (f"{cause}; the ZooKeeper client cannot reach 127.0.0.1 ('127.0.0.1/<unresolved>'): "
+                    "ZooKeeper 3.4.13/3.4.14 clients on Java 14+")
+    return cause
 
 
 def wait_checkpoint(br, before, a):
