@@ -215,10 +215,15 @@ fn kafka_19390_turns_the_truncation_into_an_aborted_start() {
     let (code, j) = audit("4.1.1-all-npe-aborted.log");
     assert_eq!(code, 1);
     assert_eq!(j["outcome"], "aborted");
-    assert!(
-        kinds(&j).contains(&("null-pointer".into(), "recovery-truncation".into())),
+    assert_eq!(
+        kinds(&j),
+        vec![(
+            "null-pointer".to_string(),
+            "recovery-truncation".to_string()
+        )],
         "{j}"
     );
+    assert_eq!(j["failures"][0]["count"], 2);
     assert!(j["truncated"].as_array().unwrap().is_empty(), "{j}");
     assert_eq!(j["recovery_failed"], serde_json::json!(["rb2-2"]));
 }

@@ -124,6 +124,22 @@ pub fn failures(entries: &[Entry]) -> Vec<Failure> {
             count: 1,
         });
     }
+    // LogManager's one-line "error in one of the threads ... NullPointerException" has no trace;
+    // the fatal line after it has. Fold a traceless one into its kind's located one.
+    let unknown = |f: &Failure| f.phase == Some(MapPhase::Unknown);
+    for i in (0..out.len()).rev() {
+        if !unknown(&out[i]) {
+            continue;
+        }
+        let kind = out[i].kind;
+        if let Some(j) =
+            (0..out.len()).find(|&j| j != i && out[j].kind == kind && !unknown(&out[j]))
+        {
+            let f = out.remove(i);
+            let j = if j > i { j - 1 } else { j };
+            out[j].count += f.count;
+        }
+    }
     out
 }
 
