@@ -16,7 +16,8 @@
 #
 # vm.max_map_count is raised for the run when it is too low for 2 x PAIRS areas (needs root) and
 # restored on exit. Environment: BENCH_RUNS (timed runs per command, default 15), BASE_BIN,
-# BENCH_DIR (scratch, default a new directory under /tmp, removed at the end).
+# KAFKA_PREFLIGHT (the binary to time instead of building target/release), BENCH_DIR (scratch,
+# default a new directory under /tmp, removed at the end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,8 +26,12 @@ runs=${BENCH_RUNS:-15}
 command -v java >/dev/null && command -v javac >/dev/null || { echo "needs java and javac" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "needs python3 (for the timing loop)" >&2; exit 2; }
 
-cargo build --release --locked --bin kafka-preflight >&2
-bin=$PWD/target/release/kafka-preflight
+if [ -n "${KAFKA_PREFLIGHT:-}" ]; then
+    bin=$KAFKA_PREFLIGHT
+else
+    cargo build --release --locked --bin kafka-preflight >&2
+    bin=$PWD/target/release/kafka-preflight
+fi
 base=${BASE_BIN:-}
 
 work=${BENCH_DIR:-$(mktemp -d /tmp/kp-bench-live.XXXXXX)}

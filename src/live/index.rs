@@ -175,12 +175,24 @@ impl IndexFold {
         let totals = self.totals(text);
         let recs = &self.recs;
 
-        let mut partitions = Groups::default();
+        let mut partitions = Groups::with_capacity(recs.len());
+        // Sorted by inode, a partition's indexes are mostly neighbours (created together):
+        // comparing with the last one saves most hash lookups.
+        let mut last: Option<(&[u8], usize)> = None;
         let part_of: Vec<usize> = recs
             .iter()
-            .map(|r| partitions.add(parent(r.path(text)), r))
+            .map(|r| {
+                let dir = parent(r.path(text));
+                let g = match last {
+                    Some((d, g)) if d == dir => g,
+                    _ => partitions.intern(dir),
+                };
+                last = Some((dir, g));
+                partitions.add_at(g, r);
+                g
+            })
             .collect();
-        let mut dirs = Groups::default();
+        let mut dirs = Groups::with_capacity(partitions.len().min(64));
         let dir_of_part: Vec<usize> = (0..partitions.len())
             .map(|p| dirs.intern(parent(partitions.names[p])))
             .collect();
@@ -240,7 +252,6 @@ impl IndexFold {
 }
 
 /// Totals per directory, keyed by the directory's bytes in the maps text.
-#[derive(Default)]
 struct Groups<'t> {
     index: HashMap<&'t [u8], usize, BuildHasherDefault<FxHasher>>,
     names: Vec<&'t [u8]>,
@@ -250,6 +261,15 @@ struct Groups<'t> {
 }
 
 impl<'t> Groups<'t> {
+    fn with_capacity(n: usize) -> Self {
+        Groups {
+            index: HashMap::with_capacity_and_hasher(n, Default::default()),
+            names: Vec::with_capacity(n),
+            totals: Vec::with_capacity(n),
+            members: Vec::with_capacity(n),
+        }
+    }
+
     fn len(&self) -> usize {
         self.names.len()
     }
@@ -261,12 +281,6 @@ impl<'t> Groups<'t> {
             self.members.push(0);
             self.names.len() - 1
         })
-    }
-
-    fn add(&mut self, name: &'t [u8], r: &Rec) -> usize {
-        let g = self.intern(name);
-        self.add_at(g, r);
-        g
     }
 
     fn add_at(&mut self, g: usize, r: &Rec) {
@@ -316,16 +330,23 @@ impl<'t> Groups<'t> {
     }
 }
 
-/// FxHash (rustc's): partition paths are hashed once per index mapping, and SipHash's
-/// resistance to chosen keys buys nothing against a process's own maps.
+/// FxHash (rustc's) with a final mix: partition paths are hashed once per index mapping, and
+/// SipHash's resistance to chosen keys buys nothing against a process's own maps. The mix is
+/// needed because a multiply only carries upwards: paths that differ in the top bytes of their
+/// last word (`/t-12345`, `/t-12346`) would otherwise share the low bits that pick a bucket.
 #[derive(Default)]
 struct FxHasher(u64);
 
 impl Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            self.add(u64::from_le_bytes(w.try_into().unwrap_or_default()));
+        }
+        let tail = words.remainder();
+        if !tail.is_empty() {
             let mut w = [0u8; 8];
-            w[..chunk.len()].copy_from_slice(chunk);
+            w[..tail.len()].copy_from_slice(tail);
             self.add(u64::from_le_bytes(w));
         }
     }
@@ -335,7 +356,13 @@ impl Hasher for FxHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.0
+        // MurmurHash3's fmix64.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 

@@ -49,10 +49,7 @@ pub fn for_each_line(text: &[u8], mut f: impl FnMut(&MapLine)) -> Result<u64, St
     let mut at = 0;
     let mut n = 0u64;
     while at < text.len() {
-        let end = text[at..]
-            .iter()
-            .position(|b| *b == b'\n')
-            .map_or(text.len(), |i| at + i);
+        let end = find_newline(&text[at..]).map_or(text.len(), |i| at + i);
         n += 1;
         let line = parse_line(text, at, end).map_err(|what| {
             let shown = String::from_utf8_lossy(&text[at..end.min(at + 120)]);
@@ -62,6 +59,28 @@ pub fn for_each_line(text: &[u8], mut f: impl FnMut(&MapLine)) -> Result<u64, St
         at = end + 1;
     }
     Ok(n)
+}
+
+/// The first `\n`, eight bytes at a time (the zero-byte test of "Bit Twiddling Hacks"): lines
+/// are about 100 bytes, and this search is a third of the parse.
+fn find_newline(s: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut words = s.chunks_exact(8);
+    let mut at = 0;
+    for w in &mut words {
+        let x = u64::from_le_bytes(w.try_into().unwrap_or_default()) ^ (LO * u64::from(b'\n'));
+        let found = x.wrapping_sub(LO) & !x & HI;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|b| *b == b'\n')
+        .map(|i| at + i)
 }
 
 /// Parses `text[at..end]`; the error names the field that did not parse.
@@ -205,4 +224,27 @@ impl MapsReader {
 pub enum ReadError {
     Io(io::Error),
     Parse(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_newline;
+
+    #[test]
+    fn newline_search_agrees_with_a_byte_scan_at_every_offset() {
+        for len in 0..40 {
+            for nl in 0..=len {
+                let mut s = vec![b'\n' ^ 0x80; len];
+                if nl < len {
+                    s[nl] = b'\n';
+                    // A byte after the newline that a borrow could make look like one.
+                    if nl + 1 < len {
+                        s[nl + 1] = b'\n' + 1;
+                    }
+                }
+                let want = s.iter().position(|b| *b == b'\n');
+                assert_eq!(find_newline(&s), want, "len {len}, newline at {nl}");
+            }
+        }
+    }
 }
