@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod exit_codes;
 pub mod fleet;
+pub mod gate;
 pub mod kafka_version;
 pub mod limits;
 pub mod live;
