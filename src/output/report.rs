@@ -93,7 +93,8 @@ pub struct BrokerIdentity {
     pub broker_id: Option<i32>,
     pub cluster_id: Option<String>,
     pub kafka_version: String,
-    /// RFC 3339, UTC.
+    /// RFC 3339, UTC, milliseconds: two checks of one broker within a second (a retry, a
+    /// loop over hosts) must still order, or the merge cannot tell the newer one.
     pub checked_at: String,
 }
 
@@ -208,8 +209,11 @@ pub fn inventory_section(inv: &Inventory, scenario: Scenario) -> InventorySectio
         };
         for p in &d.partitions {
             let recovered = scenario.recovers_log(d, p);
+            // A grouped entry (plan) stands for `k` identical logs.
+            let k = p.copies;
             let (un, ub) = if recovered {
-                p.unflushed_segments()
+                let (n, b) = p.unflushed_segments();
+                (n.saturating_mul(k), b.saturating_mul(k))
             } else {
                 (0, 0)
             };
@@ -222,16 +226,16 @@ pub fn inventory_section(inv: &Inventory, scenario: Scenario) -> InventorySectio
                     continue;
                 }
                 DirKind::Delete => {
-                    ds.pending_delete_dirs += 1;
-                    s.pending_delete_dirs += 1;
+                    ds.pending_delete_dirs += k;
+                    s.pending_delete_dirs += k;
                     continue;
                 }
-                DirKind::Future => s.future_dirs += 1,
-                DirKind::Stray => s.stray_dirs += 1,
+                DirKind::Future => s.future_dirs += k,
+                DirKind::Stray => s.stray_dirs += k,
                 DirKind::Partition => {}
             }
-            let all = p.all(page);
-            ds.partitions += 1;
+            let all = p.all(page).times(k);
+            ds.partitions += k;
             ds.segments += all.segments;
             ds.unflushed_segments += un;
             ds.log_bytes += all.log_bytes;
@@ -239,8 +243,8 @@ pub fn inventory_section(inv: &Inventory, scenario: Scenario) -> InventorySectio
             s.offset_index_files += all.offset_index_files;
             s.time_index_files += all.time_index_files;
             s.txn_index_files += all.txn_index_files;
-            s.producer_snapshots += u64::from(p.producer_snapshots);
-            s.temp_files += u64::from(p.temp_files);
+            s.producer_snapshots += u64::from(p.producer_snapshots) * k;
+            s.temp_files += u64::from(p.temp_files) * k;
         }
         s.partitions += ds.partitions;
         s.segments += ds.segments;
@@ -359,7 +363,7 @@ pub fn build(input: ReportInput) -> Report {
             broker_id: c.node_id.or(meta_id),
             cluster_id,
             kafka_version: input.rules.version.to_string(),
-            checked_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            checked_at: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
         },
         topics,
         topics_source,
