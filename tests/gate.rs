@@ -219,18 +219,8 @@ fn the_gates_own_trouble_never_blocks_a_start() {
     assert!(err.contains("could not check"), "{err}");
     assert!(err.contains("letting the start go on unchecked"), "{err}");
 
-    // A config that never answers (a FIFO nobody writes): the gate gives up at --timeout.
-    let fifo = b.root.join("hung.properties");
-    let c = std::ffi::CString::new(fifo.display().to_string()).unwrap();
-    // SAFETY: a valid path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-    let f = fifo.display().to_string();
-    let started = std::time::Instant::now();
-    let out = gate(None, 100_000, &["--config", &f, "--timeout", "1"], &[]);
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("no verdict within 1 s"), "{err}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    // Past --timeout the gate gives up and the start goes on (src/gate/mod.rs tests the bound
+    // itself: a config read cannot hang since fsread refuses FIFOs and devices).
 }
 
 #[test]

@@ -83,11 +83,38 @@ pub fn message(outcome: &Outcome, config: &Path, hatch: &escape::Hatch) -> Strin
             skip.undo()
         ),
         Outcome::TimedOut(t) => format!(
-            "{prefix}: no verdict within {:.0} s (--timeout); letting the start go on unchecked\n",
+            "{prefix}: no verdict within {} s (--timeout); letting the start go on unchecked\n",
             t.as_secs_f64()
         ),
         Outcome::CouldNotCheck(e) => {
             format!("{prefix}: could not check ({e}); letting the start go on unchecked\n")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_check_that_does_not_answer_in_time_lets_the_start_go_on() {
+        let started = std::time::Instant::now();
+        let outcome = run_bounded(Duration::from_millis(200), || {
+            std::thread::sleep(Duration::from_secs(30));
+            anyhow::bail!("never seen")
+        });
+        assert!(matches!(outcome, Outcome::TimedOut(_)), "{outcome:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(exit_code(&outcome), crate::exit_codes::OK);
+        let hatch = escape::Hatch {
+            marker: PathBuf::from("/nonexistent"),
+            env: None,
+        };
+        let text = message(&outcome, Path::new("server.properties"), &hatch);
+        assert!(text.contains("no verdict within 0.2 s"), "{text}");
+
+        let failed = run_bounded(Duration::from_secs(5), || anyhow::bail!("unreadable"));
+        assert!(matches!(&failed, Outcome::CouldNotCheck(e) if e == "unreadable"));
+        assert_eq!(exit_code(&failed), crate::exit_codes::OK);
     }
 }
