@@ -11,8 +11,9 @@
 #   inspect          kafka-preflight inspect --pid PID --format json (one full sample)
 #   inspect(before)  the same with $BASE_BIN, when set (e.g. a build of an older commit)
 # and then runs `watch --interval 100ms` for a few seconds, which reports its own time per
-# sample (status, maps, fd count; no process start). Prints median wall and CPU (user+sys)
-# milliseconds and each one's ratio to wc -l.
+# sample, wall and CPU of its sampling thread (status, maps, fd count; no process start),
+# against a wc -l timed right after it. Prints median wall and CPU (user+sys) milliseconds and
+# each one's ratio to wc -l; on a loaded machine the CPU columns are the ones to compare.
 #
 # vm.max_map_count is raised for the run when it is too low for 2 x PAIRS areas (needs root) and
 # restored on exit. Environment: BENCH_RUNS (timed runs per command, default 15), BASE_BIN,
@@ -104,14 +105,16 @@ for n in "${sizes[@]}"; do
     python3 -c "$timing" "$runs" "${args[@]}" | sed "s/^/$(printf '%-9s ' "$maps")/"
 
     # watch's own per-sample cost, against a wc -l median taken right after it.
-    w=$("$bin" watch --pid "$jvm" --interval 100ms --duration 5s --settle 0 --format json)
-    wc_ms=$(python3 -c "$timing" 5 wc-l "wc -l /proc/$jvm/maps" | awk '{ print $2 }')
+    w=$("$bin" watch --pid "$jvm" --interval 100ms --duration 10s --settle 0 --format json)
+    wc_ms=$(python3 -c "$timing" 5 wc-l "wc -l /proc/$jvm/maps" | awk '{ print $2, $4 }')
     python3 - "$w" "$wc_ms" "$maps" <<'EOF'
 import json, sys
-s, wc, maps = json.loads(sys.argv[1])["sampling"], float(sys.argv[2]), sys.argv[3]
-mean, mx = s["mean_us"] / 1000, s["max_us"] / 1000
-print(f"{maps:<9} {'watch sample':<16} {mean:9.1f} {mean / wc:7.2f}x   (max {mx:.1f} ms, "
-      f"{s['over_interval']} over the 100 ms interval; wc -l {wc:.1f} ms)")
+s, maps = json.loads(sys.argv[1]), sys.argv[3]
+n, s = s["samples"], s["sampling"]
+wc_wall, wc_cpu = (float(x) for x in sys.argv[2].split())
+mean, cpu, mx = s["mean_us"] / 1000, s["mean_cpu_us"] / 1000, s["max_us"] / 1000
+print(f"{maps:<9} {'watch sample':<16} {mean:9.1f} {mean / wc_wall:7.2f}x {cpu:9.1f} {cpu / wc_cpu:7.2f}x"
+      f"   ({n} samples, max {mx:.1f} ms, {s['over_interval']} over the 100 ms interval)")
 EOF
     kill "$jvm"; wait "$jvm" 2>/dev/null || true; jvm=
     rm -rf "$dir"

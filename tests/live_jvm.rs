@@ -302,6 +302,10 @@ fn watch_pid_records_the_peak_and_writes_csv_and_svg() {
     assert_eq!(cost["interval_us"], 50_000, "{j:#}");
     let max = rows.iter().map(|r| r[9]).max().unwrap();
     assert_eq!(cost["max_us"], max);
+    // The sampling thread's CPU time: some, and never more than the wall time of the same samples
+    // (one thread cannot use more CPU than time passes).
+    let cpu = cost["max_cpu_us"].as_u64().unwrap();
+    assert!(cpu > 0 && cpu <= max + 10_000, "{cost:#}");
     assert_eq!(
         cost["over_interval"],
         rows.iter().filter(|r| r[10] == 1).count() as u64

@@ -69,6 +69,9 @@ fn peaks_and_csv() {
         (r.cost.mean_us, r.cost.max_us, r.cost.over_interval),
         (78_333, 130_000, 1)
     );
+    r.cost.add_cpu(ms(3));
+    r.cost.add_cpu(ms(9));
+    assert_eq!((r.cost.mean_cpu_us, r.cost.max_cpu_us), (4_000, 9_000));
     let mut out = Vec::new();
     r.write_csv(&mut out).unwrap();
     let text = String::from_utf8(out).unwrap();

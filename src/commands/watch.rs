@@ -16,7 +16,7 @@ use crate::exit_codes;
 use crate::live::chart;
 use crate::live::logtail::{LinePattern, LogTail, MAP_FAILED};
 use crate::live::measure::{headroom_percent, Limits, SCHEMA_VERSION};
-use crate::live::watch::{parse_duration, Peaks, Recording, SamplingCost, Settle};
+use crate::live::watch::{parse_duration, thread_cpu_time, Peaks, Recording, SamplingCost, Settle};
 use crate::live::{fmt, LiveError, ProcFs, Sampler};
 
 #[derive(Debug, clap::Args)]
@@ -274,12 +274,14 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
                 }
             }
         }
-        let sampling = Instant::now();
+        let (sampling, cpu) = (Instant::now(), thread_cpu_time());
         match sampler.sample(pid) {
             Ok(s) => {
                 failures = 0;
                 let took = sampling.elapsed();
-                if rec.push(t_ms, took, s) && !late_shown {
+                let over = rec.push(t_ms, took, s);
+                rec.cost.add_cpu(thread_cpu_time().saturating_sub(cpu));
+                if over && !late_shown {
                     eprintln!(
                         "kafka-preflight: warning: a sample took {} ms, longer than the {} ms \
                          interval; sampling as fast as it can from now on (the CSV has the \
@@ -658,10 +660,11 @@ fn sampling_lines(r: &Report) -> String {
     let c = r.sampling;
     let ms = |us: u64| us as f64 / 1000.0;
     let mut out = format!(
-        "{:<28} {:>9.1} ms mean, {:.1} ms max\n",
+        "{:<28} {:>9.1} ms mean, {:.1} ms max ({:.1} ms CPU mean)\n",
         "time per sample",
         ms(c.mean_us),
-        ms(c.max_us)
+        ms(c.max_us),
+        ms(c.mean_cpu_us)
     );
     if c.over_interval > 0 {
         out += &format!(

@@ -56,6 +56,12 @@ pub struct SamplingCost {
     pub max_us: u64,
     /// Samples that took longer than the interval.
     pub over_interval: u64,
+    /// CPU time (user + system) of the sampling thread per sample: the part of `mean_us` that
+    /// is this tool's and the kernel's work for it, not waiting for a busy machine's CPUs.
+    pub mean_cpu_us: u64,
+    pub max_cpu_us: u64,
+    #[serde(skip)]
+    total_cpu_us: u64,
     #[serde(skip)]
     total_us: u64,
     #[serde(skip)]
@@ -72,6 +78,26 @@ impl SamplingCost {
         self.over_interval += u64::from(over);
         over
     }
+
+    /// Adds the CPU time of the sample just pushed.
+    pub fn add_cpu(&mut self, cpu: Duration) {
+        let us = cpu.as_micros() as u64;
+        self.total_cpu_us += us;
+        self.mean_cpu_us = self.total_cpu_us / self.samples.max(1);
+        self.max_cpu_us = self.max_cpu_us.max(us);
+    }
+}
+
+/// CPU time (user + system) the calling thread has used so far.
+pub fn thread_cpu_time() -> Duration {
+    // SAFETY: getrusage fills the zeroed struct; RUSAGE_THREAD is Linux's per-thread usage.
+    let ru = unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_THREAD, &mut ru);
+        ru
+    };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(ru.ru_utime) + tv(ru.ru_stime)
 }
 
 #[derive(Debug, Clone, Default)]
