@@ -91,11 +91,11 @@ for n in "${sizes[@]}"; do
     dir=$work/jvm-$n
     mkdir -p "$dir"
     java -Xmx1g -XX:+UseSerialGC -cp "$work/classes" FakeIndexes "dir=$dir" "partitions=$n" size=4096 \
-        > "$dir/out" 2>/dev/null &
+        > "$dir/out" 2> "$dir/err" &
     jvm=$!
     for _ in $(seq 1200); do
         grep -q READY "$dir/out" 2>/dev/null && break
-        kill -0 "$jvm" 2>/dev/null || { echo "FakeIndexes exited early" >&2; exit 1; }
+        kill -0 "$jvm" 2>/dev/null || { echo "FakeIndexes exited early:" >&2; tail -5 "$dir/err" >&2; exit 1; }
         sleep 0.5
     done
     grep -q READY "$dir/out" || { echo "FakeIndexes not ready after 10 min" >&2; exit 1; }
