@@ -8,6 +8,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_kafka-preflight");
 
 fn fixture(rel: &str) -> PathBuf {
@@ -320,4 +322,141 @@ fn nothing_is_written_without_csv_or_svg() {
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
+
+/// Maps text with every case that decides a count: ties in size across more partitions than the
+/// top list holds, a hard link in two log dirs, inode-0 files (told apart by path), a deleted
+/// index and its successor at the same path, spaces, and files that are not indexes.
+fn tricky_maps() -> String {
+    let mut lines = Vec::new();
+    let mut at = 0x7f00_0000_0000u64;
+    {
+        let mut map = |len: u64, dev: &str, inode: u64, path: &str| {
+            lines.push(format!(
+                "{at:x}-{:x} rw-s 00000000 {dev} {inode:<10}                 {path}",
+                at + len
+            ));
+            at += len + 0x1000;
+        };
+        map(0x21000, "00:00", 0, "[heap]");
+        for p in 0..25 {
+            map(
+                0x10000,
+                "fd:02",
+                1000 + 2 * p,
+                &format!("/data/a/t-{p}/00000000000000000000.index"),
+            );
+            map(
+                0x10000,
+                "fd:02",
+                1001 + 2 * p,
+                &format!("/data/a/t-{p}/00000000000000000000.timeindex"),
+            );
+        }
+        map(
+            0x80000,
+            "fd:02",
+            2000,
+            "/data/a/big-0/00000000000000000000.index",
+        );
+        map(
+            0x80000,
+            "fd:02",
+            2000,
+            "/data/a/big-0/00000000000000000000.index",
+        );
+        // One inode seen through two log dirs.
+        map(
+            0x20000,
+            "fd:02",
+            3000,
+            "/data/a/link-0/00000000000000000000.index",
+        );
+        map(
+            0x20000,
+            "fd:02",
+            3000,
+            "/data/b/link-0/00000000000000000000.index",
+        );
+        // A filesystem without inode numbers: the path tells files apart.
+        map(
+            0x4000,
+            "00:2a",
+            0,
+            "/data/fuse/f-0/00000000000000000000.index",
+        );
+        map(
+            0x4000,
+            "00:2a",
+            0,
+            "/data/fuse/f-0/00000000000000000000.index",
+        );
+        map(
+            0x4000,
+            "00:2a",
+            0,
+            "/data/fuse/f-0/00000000000000000000.timeindex",
+        );
+        // Deleted while mapped, and re-created at the same path.
+        map(
+            0x8000,
+            "fd:02",
+            4000,
+            "/data/a/r-0/00000000000000000100.index (deleted)",
+        );
+        map(
+            0x8000,
+            "fd:02",
+            4001,
+            "/data/a/r-0/00000000000000000100.index",
+        );
+        map(
+            0x3000,
+            "fd:03",
+            5000,
+            "/data/with space/p 0/00000000000000000000.timeindex",
+        );
+        map(
+            0x3000,
+            "fd:03",
+            5001,
+            "/data/a/t-0/00000000000000000000.index.cleaned",
+        );
+        map(
+            0x3000,
+            "fd:03",
+            5002,
+            "/data/a/t-0/00000000000000000000.txnindex",
+        );
+        map(
+            0x3000,
+            "fd:03",
+            5003,
+            "/data/a/t-0/00000000000000000000.log",
+        );
+    }
+    lines.push(format!("{at:x}-{:x} rw-p 00000000 00:00 0 ", at + 0x1000));
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn inspect_counts_equal_an_independent_count_of_the_same_maps() {
+    let tmp = tempfile::tempdir().unwrap();
+    let maps = tricky_maps();
+    common::proc_tree(tmp.path(), 4242, maps.as_bytes(), &fixture("host/4242"));
+    let Some(independent) = common::python_maps_count(&tmp.path().join("4242/maps"), 10) else {
+        eprintln!("skipping: python3 not on PATH");
+        return;
+    };
+    let j = common::inspect_tree(tmp.path(), 4242);
+    common::assert_counts_match(&j, &independent);
+    // And the count is the one intended, so a shared mistake would show too.
+    let idx = &j["index_mappings"];
+    assert_eq!(idx["count"], 50 + 2 + 2 + 3 + 2 + 1, "{j:#}");
+    assert_eq!(idx["files"], 50 + 1 + 1 + 2 + 2 + 1);
+    assert_eq!(idx["files_mapped_more_than_once"], 3);
+    assert_eq!(idx["deleted"], 1);
+    assert_eq!(j["top_partitions"].as_array().unwrap().len(), 10);
+    assert_eq!(j["top_partitions"][0]["partition"], "big-0");
+    assert_eq!(j["by_log_dir"].as_array().unwrap().len(), 4);
 }

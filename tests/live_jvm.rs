@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_kafka-preflight");
 /// Small, fixed JVM so its own footprint stays well below the test's limits. Interpreted
 /// only: JIT threads malloc at random moments, and under a tight `ulimit -v` one of those,
@@ -276,7 +278,10 @@ fn watch_pid_records_the_peak_and_writes_csv_and_svg() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("t_ms,vm_size,vm_rss,map_areas,index_maps,index_bytes,fds,threads")
+        Some(
+            "t_ms,vm_size,vm_rss,map_areas,index_maps,index_bytes,fds,threads,\
+             vm_peak,sample_us,over_interval"
+        )
     );
     let rows: Vec<Vec<u64>> = lines
         .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
@@ -287,6 +292,24 @@ fn watch_pid_records_the_peak_and_writes_csv_and_svg() {
         "time goes forward"
     );
     assert_eq!(rows.iter().map(|r| r[4]).max(), Some(peak_count));
+    // Each row's VmPeak is the kernel's high-water mark, never below the VmSize sampled with it;
+    // each sample's own cost is recorded, and flagged when it exceeded the 50 ms interval.
+    assert!(rows.iter().all(|r| r[8] >= r[1]));
+    assert!(rows
+        .iter()
+        .all(|r| r[9] > 0 && (r[10] == 1) == (r[9] > 50_000)));
+    let cost = &j["sampling"];
+    assert_eq!(cost["interval_us"], 50_000, "{j:#}");
+    let max = rows.iter().map(|r| r[9]).max().unwrap();
+    assert_eq!(cost["max_us"], max);
+    // The sampling thread's CPU time: some, and never more than the wall time of the same samples
+    // (one thread cannot use more CPU than time passes).
+    let cpu = cost["max_cpu_us"].as_u64().unwrap();
+    assert!(cpu > 0 && cpu <= max + 10_000, "{cost:#}");
+    assert_eq!(
+        cost["over_interval"],
+        rows.iter().filter(|r| r[10] == 1).count() as u64
+    );
     // The watch started before the JVM mapped anything: the growth is in the series.
     assert!(
         rows[0][4] < expected_maps,
@@ -427,4 +450,37 @@ fn watch_follows_a_jvm_that_the_start_script_backgrounds() {
         unsafe { libc::kill(pid as i32, libc::SIGKILL) };
     }
     assert!(gone, "--stop left java pid {pid} running");
+}
+
+/// The JVM's maps file, copied once and read by both inspect (through --proc-root) and
+/// tests/python/count_maps.py: the same bytes, so every number must match.
+#[test]
+fn inspect_counts_of_a_jvms_maps_equal_an_independent_count() {
+    let classes = require_java!();
+    let tmp = tempfile::tempdir().unwrap();
+    let jvm = start_jvm(
+        classes,
+        &[
+            format!("dir={}", tmp.path().join("d").display()),
+            "partitions=400".into(),
+            "size=8192".into(),
+            "remaps=5".into(),
+            "delete=true".into(),
+        ],
+    );
+    jvm.wait_ready();
+    let live = Path::new("/proc").join(jvm.pid().to_string());
+    let maps = std::fs::read(live.join("maps")).unwrap();
+    let root = tmp.path().join("proc");
+    common::proc_tree(&root, jvm.pid(), &maps, &live);
+    let Some(independent) =
+        common::python_maps_count(&root.join(format!("{}/maps", jvm.pid())), 10)
+    else {
+        eprintln!("skipping: python3 not on PATH");
+        return;
+    };
+    let j = common::inspect_tree(&root, jvm.pid());
+    common::assert_counts_match(&j, &independent);
+    assert_eq!(j["index_mappings"]["count"], 2 * 400 + 1 + 5, "{j:#}");
+    assert_eq!(j["index_mappings"]["deleted"], 1);
 }

@@ -48,10 +48,10 @@ pub(crate) struct UnitLimits {
     pub notes: Vec<String>,
 }
 
-struct Assignment {
-    key: String,
-    value: String,
-    line: usize,
+pub(super) struct Assignment {
+    pub key: String,
+    pub value: String,
+    pub line: usize,
 }
 
 /// Where a value was set, for sources and notes: `path:line`.
@@ -65,9 +65,7 @@ pub(crate) fn read_unit(
     etc_root: &Path,
     proc_root: &Path,
 ) -> Result<UnitLimits, LimitError> {
-    let (main, name) = locate(spec, dirs)?;
-    let mut files = vec![main.clone()];
-    files.extend(drop_ins(&main, &name, dirs, spec.contains('/'))?);
+    let (name, files) = unit_files(spec, dirs)?;
 
     let mut notes = Vec::new();
     let mut limit_as: Option<(Pair, String)> = None;
@@ -75,12 +73,8 @@ pub(crate) fn read_unit(
     let mut env: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut env_files: Vec<(PathBuf, bool, String)> = Vec::new();
 
-    for file in &files {
-        let text = read_unit_file(file).map_err(|source| LimitError::Io {
-            path: file.clone(),
-            source,
-        })?;
-        for a in assignments(&text, "Service") {
+    for (file, text) in &files {
+        for a in assignments(text, "Service") {
             let here = at(file, a.line);
             match a.key.as_str() {
                 "LimitAS" | "LimitNOFILE" => {
@@ -256,6 +250,24 @@ fn empty_limit_note(here: &str, key: &str) -> String {
     )
 }
 
+/// The unit's name, and its file and drop-ins in the order systemd applies them, with their
+/// text.
+type UnitFiles = (String, Vec<(PathBuf, String)>);
+
+pub(super) fn unit_files(spec: &str, dirs: &[PathBuf]) -> Result<UnitFiles, LimitError> {
+    let (main, name) = locate(spec, dirs)?;
+    let mut files = vec![main.clone()];
+    files.extend(drop_ins(&main, &name, dirs, spec.contains('/'))?);
+    let texts = files
+        .into_iter()
+        .map(|file| match read_unit_file(&file) {
+            Ok(text) => Ok((file, text)),
+            Err(source) => Err(LimitError::Io { path: file, source }),
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((name, texts))
+}
+
 /// A path (anything with a `/`) is used as is; a name is looked up on the search path, with
 /// `.service` added when it has no suffix, as `systemctl` does. An instance (`kafka@b1`) with no
 /// file of its own uses its template's (`kafka@.service`), as systemd does.
@@ -365,7 +377,7 @@ pub fn service_assignments(text: &str) -> Vec<(String, String, usize)> {
 
 /// `Key=value` lines of one `[section]` of a systemd-style ini file. A trailing backslash
 /// continues the line (joined with a space, as systemd does); `#` and `;` start comments.
-fn assignments(text: &str, section: &str) -> Vec<Assignment> {
+pub(super) fn assignments(text: &str, section: &str) -> Vec<Assignment> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut pending: Option<(String, usize)> = None;

@@ -1,13 +1,10 @@
-//! Parsers for the /proc files a live measurement reads. Each takes the file's bytes (so tests
-//! feed fixtures) and delegates the format to procfs-core where it has a parser.
+//! Parsers for the small /proc files a live measurement reads. Each takes the file's bytes (so
+//! tests feed fixtures) and delegates the format to procfs-core where it has a parser; maps,
+//! the one file that grows with the broker, has its own reader (super::maps).
 
-use std::path::PathBuf;
-
-use procfs::process::{LimitValue, Limits, MMapPath, MemoryMaps, Status};
+use procfs::process::{LimitValue, Limits, Status};
 use procfs::{FromRead, Meminfo};
 use serde::Serialize;
-
-const DELETED_SUFFIX: &str = " (deleted)";
 
 /// The fields of /proc/PID/status this tool uses, in bytes (the kernel prints kB).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,57 +37,6 @@ pub fn parse_status(bytes: &[u8]) -> Result<ProcStatus, String> {
         state: s.state,
         real_uid: s.ruid,
     })
-}
-
-/// One line of /proc/PID/maps.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mapping {
-    pub start: u64,
-    pub end: u64,
-    pub dev: (i32, i32),
-    pub inode: u64,
-    /// The backing file, without the kernel's " (deleted)" suffix; None for anonymous and
-    /// pseudo mappings ([heap], [stack], ...).
-    pub file: Option<PathBuf>,
-    /// The backing file was unlinked after it was mapped (the kernel appends " (deleted)").
-    pub deleted: bool,
-}
-
-impl Mapping {
-    pub fn len(&self) -> u64 {
-        self.end.saturating_sub(self.start)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-pub fn parse_maps(bytes: &[u8]) -> Result<Vec<Mapping>, String> {
-    let maps = MemoryMaps::from_read(bytes).map_err(|e| e.to_string())?;
-    Ok(maps
-        .into_iter()
-        .map(|m| {
-            let (file, deleted) = match m.pathname {
-                MMapPath::Path(p) => {
-                    let s = p.to_string_lossy();
-                    match s.strip_suffix(DELETED_SUFFIX) {
-                        Some(stripped) => (Some(PathBuf::from(stripped)), true),
-                        None => (Some(p), false),
-                    }
-                }
-                _ => (None, false),
-            };
-            Mapping {
-                start: m.address.0,
-                end: m.address.1,
-                dev: m.dev,
-                inode: m.inode,
-                file,
-                deleted,
-            }
-        })
-        .collect())
 }
 
 /// A soft/hard pair from /proc/PID/limits; None = unlimited.

@@ -49,6 +49,68 @@ pub fn kraft_fixture() -> Option<std::path::PathBuf> {
     None
 }
 
+/// A tree shaped like /proc holding one process `pid` with this maps text, and status and
+/// limits copied from `like` (a /proc/PID directory or a fixture of one), for `--proc-root`.
+pub fn proc_tree(root: &std::path::Path, pid: i32, maps: &[u8], like: &std::path::Path) {
+    let dir = root.join(pid.to_string());
+    std::fs::create_dir_all(dir.join("fd")).unwrap();
+    std::fs::create_dir_all(root.join("sys/vm")).unwrap();
+    std::fs::write(dir.join("maps"), maps).unwrap();
+    for f in ["status", "limits"] {
+        std::fs::write(dir.join(f), std::fs::read(like.join(f)).unwrap()).unwrap();
+    }
+    std::fs::write(root.join("sys/vm/max_map_count"), "262144\n").unwrap();
+}
+
+/// `inspect --format json` of `pid` in a tree made by [`proc_tree`].
+pub fn inspect_tree(root: &std::path::Path, pid: i32) -> serde_json::Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kafka-preflight"))
+        .args(["inspect", "--format", "json", "--pid", &pid.to_string()])
+        .arg("--proc-root")
+        .arg(root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// tests/python/count_maps.py's independent count of a maps file, shaped like inspect's JSON;
+/// None when python3 is missing (the caller skips, saying so).
+pub fn python_maps_count(maps: &std::path::Path, top_n: usize) -> Option<serde_json::Value> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/count_maps.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(maps)
+        .arg(top_n.to_string())
+        .output()
+        .ok()?;
+    assert!(
+        out.status.success(),
+        "count_maps.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+/// inspect's numbers for a maps text equal the independent count, field by field.
+pub fn assert_counts_match(inspect: &serde_json::Value, independent: &serde_json::Value) {
+    for key in [
+        "map_areas",
+        "index_mappings",
+        "by_log_dir",
+        "top_partitions",
+    ] {
+        assert_eq!(
+            inspect[key], independent[key],
+            "{key}: inspect (left) and count_maps.py (right) differ"
+        );
+    }
+}
+
 /// An external tool a test drives (promtool, ansible-playbook), found on PATH. Missing, it
 /// skips the test locally with a message but fails it under CI (or after
 /// .ci/install-fleet-tools, which sets KAFKA_PREFLIGHT_REQUIRE_FLEET_TOOLS): a test that
