@@ -1,7 +1,8 @@
 //! `diff OLD NEW` with plan inputs: each changed setting moves the numbers it drives, and the
 //! exit code is that of `check` for NEW.
 
-use assert_cmd::Command;
+#[path = "common/mod.rs"]
+mod common;
 use serde_json::Value;
 
 fn diff(old: &str, new: &str, extra: &[&str]) -> (i32, Value) {
@@ -12,8 +13,7 @@ fn diff(old: &str, new: &str, extra: &[&str]) -> (i32, Value) {
     );
     std::fs::write(&o, old).unwrap();
     std::fs::write(&n, new).unwrap();
-    let out = Command::cargo_bin("kafka-preflight")
-        .unwrap()
+    let out = common::preflight()
         .args(["diff", o.to_str().unwrap(), n.to_str().unwrap()])
         .args([
             "--partitions",
@@ -112,8 +112,7 @@ fn a_new_config_that_fails_exits_1_and_reports_the_check() {
 
 #[test]
 fn missing_file_is_a_tool_error_naming_it() {
-    let out = Command::cargo_bin("kafka-preflight")
-        .unwrap()
+    let out = common::preflight()
         .args([
             "diff",
             "/nonexistent/old.properties",

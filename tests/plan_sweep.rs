@@ -1,6 +1,7 @@
 //! `plan --sweep`: one row per value, monotone where the model must be, first failure marked.
 
-use assert_cmd::Command;
+#[path = "common/mod.rs"]
+mod common;
 use serde_json::Value;
 
 fn sweep(spec: &str, nofile: &str) -> Vec<Value> {
@@ -8,8 +9,7 @@ fn sweep(spec: &str, nofile: &str) -> Vec<Value> {
 }
 
 fn sweep_v(spec: &str, nofile: &str, ulimit_v: &str) -> Vec<Value> {
-    let out = Command::cargo_bin("kafka-preflight")
-        .unwrap()
+    let out = common::preflight()
         .args([
             "plan",
             "--partitions",
@@ -135,8 +135,7 @@ fn the_first_row_over_the_open_file_limit_is_marked() {
 
 #[test]
 fn a_bad_sweep_names_the_flag_and_exits_2() {
-    let out = Command::cargo_bin("kafka-preflight")
-        .unwrap()
+    let out = common::preflight()
         .args([
             "plan",
             "--partitions",
