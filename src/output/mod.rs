@@ -3,7 +3,9 @@
 //! Commands never print on their own: they render here and hand the text to [`emit`].
 
 pub mod check;
+pub mod diff;
 pub mod report;
+pub mod sweep;
 
 use std::io::Write;
 use std::path::Path;

@@ -3,6 +3,9 @@
 //! verdict -> the [`Report`]). `check` runs them on a scan; `plan` and `diff` hand
 //! [`evaluate`] an inventory of their own, so all three judge a broker the same way.
 
+pub mod diff;
+pub mod plan;
+
 use std::time::{Duration, Instant};
 
 use crate::config::jvm::JvmOptions;
