@@ -88,6 +88,7 @@ pub struct OutputOptions {
     pub format: Format,
     pub output: Option<PathBuf>,
     pub fail_on: FailOn,
+    pub explain: bool,
 }
 
 impl CheckOptions {
@@ -173,6 +174,7 @@ impl OutputOptions {
             format: a.format,
             output: a.output.clone(),
             fail_on: a.fail_on,
+            explain: a.explain,
         }
     }
 }

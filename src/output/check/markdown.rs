@@ -57,7 +57,20 @@ pub fn render(r: &Report) -> String {
     let verdict = r
         .verdict
         .map_or("UNKNOWN".to_string(), |v| name(&v).to_uppercase());
-    let _ = writeln!(out, "## kafka-preflight: {verdict}\n");
+    let failing: Vec<String> = super::table::failures_first(r)
+        .into_iter()
+        .filter(|c| Some(c.status) == r.verdict && c.status != crate::verdict::Status::Pass)
+        .map(|c| c.id.to_string())
+        .collect();
+    if failing.is_empty() {
+        let _ = writeln!(out, "## kafka-preflight: {verdict}\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "## kafka-preflight: {verdict}: {}\n",
+            escape(&failing.join(", "))
+        );
+    }
     let b = &r.broker;
     let _ = writeln!(
         out,
@@ -83,9 +96,9 @@ pub fn render(r: &Report) -> String {
 
     if !r.checks.is_empty() {
         let _ = writeln!(out, "### Checks\n");
-        let _ = writeln!(out, "| Status | Check | Required | Limit | Message |");
+        let _ = writeln!(out, "| Status | Check | Required | Limit | Summary |");
         let _ = writeln!(out, "| --- | --- | ---: | ---: | --- |");
-        for c in &r.checks {
+        for c in super::table::failures_first(r) {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",
@@ -93,7 +106,7 @@ pub fn render(r: &Report) -> String {
                 escape(c.id.as_str()),
                 amount(c.id, c.required, false),
                 amount(c.id, c.limit, true),
-                escape(&c.message),
+                escape(&c.summary),
             );
         }
         out.push('\n');
