@@ -101,17 +101,14 @@ impl CheckOptions {
             (None, Some(home)) => VersionChoice::Home(home.clone()),
             (None, None) => VersionChoice::Default,
         };
+        // Flags that size the run: range-checked before anything is read.
         let timeout = a
             .timeout
-            .map(|s| {
-                if s.is_finite() && s > 0.0 {
-                    Ok(Duration::from_secs_f64(s))
-                } else {
-                    Err(anyhow::anyhow!(
-                        "--timeout {s}: expected a positive number of seconds"
-                    ))
-                }
-            })
+            .map(|s| crate::bounds::timeout("--timeout", s))
+            .transpose()?;
+        let threads = a
+            .threads
+            .map(|n| crate::bounds::threads("--threads", n))
             .transpose()?;
         Ok(CheckOptions {
             config: ConfigSource {
@@ -148,7 +145,7 @@ impl CheckOptions {
             topic_config: a.topic_config.clone(),
             show_topics: a.show_topics,
             timeout,
-            threads: a.threads,
+            threads,
             limits: LimitInputs {
                 ulimit_v: a.ulimit_v.clone(),
                 ulimit_n: a.ulimit_n.clone(),

@@ -32,7 +32,10 @@ use std::path::{Path, PathBuf};
 
 pub use flags::{parse_max_map_count, parse_ulimit_n, parse_ulimit_v};
 pub use procfile::parse_proc_limits;
-pub use systemd::{parse_env_file, parse_environment_words, parse_systemd_rlimit, JVM_OPTION_VARS};
+pub use systemd::{
+    parse_env_file, parse_environment_words, parse_systemd_rlimit, service_assignments,
+    JVM_OPTION_VARS,
+};
 
 /// The kernel's `vm.max_map_count` default (`DEFAULT_MAX_MAP_COUNT`, 65536 - 6).
 pub const KERNEL_DEFAULT_MAX_MAP_COUNT: u64 = 65530;
@@ -86,6 +89,8 @@ pub struct Limits {
     pub jvm_opts_from_unit: Option<String>,
     /// The [`JVM_OPTION_VARS`] the unit sets, by name, for the report.
     pub unit_environment: BTreeMap<String, String>,
+    /// Where the unit sets each of `unit_environment` (`path:line`).
+    pub unit_environment_at: BTreeMap<String, String>,
 }
 
 /// What to resolve limits from. [`LimitInputs::default`] reads the real system (`/proc`, `/etc`,
@@ -293,6 +298,10 @@ pub fn resolve(inputs: &LimitInputs) -> Result<Limits, LimitError> {
         notes,
         heap_opts_from_unit: unit.as_ref().and_then(|u| u.heap_opts.clone()),
         jvm_opts_from_unit: unit.as_ref().and_then(|u| u.jvm_opts.clone()),
+        unit_environment_at: unit
+            .as_ref()
+            .map(|u| u.jvm_env_at.clone())
+            .unwrap_or_default(),
         unit_environment: unit.map(|u| u.jvm_env).unwrap_or_default(),
     })
 }

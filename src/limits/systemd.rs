@@ -43,6 +43,8 @@ pub(crate) struct UnitLimits {
     pub heap_opts: Option<String>,
     pub jvm_opts: Option<String>,
     pub jvm_env: BTreeMap<String, String>,
+    /// Where each of `jvm_env` was set (`path:line`), for errors about its value.
+    pub jvm_env_at: BTreeMap<String, String>,
     pub notes: Vec<String>,
 }
 
@@ -74,7 +76,7 @@ pub(crate) fn read_unit(
     let mut env_files: Vec<(PathBuf, bool, String)> = Vec::new();
 
     for file in &files {
-        let text = std::fs::read_to_string(file).map_err(|source| LimitError::Io {
+        let text = read_unit_file(file).map_err(|source| LimitError::Io {
             path: file.clone(),
             source,
         })?;
@@ -152,7 +154,7 @@ pub(crate) fn read_unit(
 
     // systemd.exec(5): variables from EnvironmentFile= override those from Environment=.
     for (path, optional, here) in &env_files {
-        match std::fs::read_to_string(path) {
+        match read_unit_file(path) {
             Ok(text) => {
                 for (k, v, line) in parse_env_file(&text) {
                     env.insert(k, (v, at(path, line)));
@@ -174,10 +176,12 @@ pub(crate) fn read_unit(
 
     let heap_opts = env.get("KAFKA_HEAP_OPTS").map(|(v, _)| v.clone());
     let mut jvm_env = BTreeMap::new();
+    let mut jvm_env_at = BTreeMap::new();
     for k in JVM_OPTION_VARS {
         if let Some((v, here)) = env.get(k) {
             notes.push(format!("unit {name}: {k}={v:?} from {here}"));
             jvm_env.insert(k.to_string(), v.clone());
+            jvm_env_at.insert(k.to_string(), here.clone());
         }
     }
     let jvm_parts: Vec<&str> = JVM_OPTION_VARS
@@ -238,6 +242,7 @@ pub(crate) fn read_unit(
         heap_opts,
         jvm_opts,
         jvm_env,
+        jvm_env_at,
         notes,
     })
 }
@@ -349,6 +354,15 @@ fn drop_ins(
     Ok(by_file_name.into_values().collect())
 }
 
+/// The `[Service]` assignments of a unit file's text as `(key, value, line)`, the way the unit
+/// reader sees them (for tools and fuzzing; the reader itself works on files).
+pub fn service_assignments(text: &str) -> Vec<(String, String, usize)> {
+    assignments(text, "Service")
+        .into_iter()
+        .map(|a| (a.key, a.value, a.line))
+        .collect()
+}
+
 /// `Key=value` lines of one `[section]` of a systemd-style ini file. A trailing backslash
 /// continues the line (joined with a space, as systemd does); `#` and `;` start comments.
 fn assignments(text: &str, section: &str) -> Vec<Assignment> {
@@ -413,7 +427,7 @@ fn manager_defaults(etc_root: &Path, notes: &mut Vec<String>) -> ManagerDefaults
         limit_nofile: None,
     };
     for file in files {
-        let Ok(text) = std::fs::read_to_string(&file) else {
+        let Ok(text) = read_unit_file(&file) else {
             continue;
         };
         for a in assignments(&text, "Manager") {
@@ -753,4 +767,9 @@ pub fn parse_env_file(text: &str) -> Vec<(String, String, usize)> {
         _ => {}
     }
     out
+}
+
+/// Unit files, drop-ins and EnvironmentFile=s: regular files only (a FIFO would block), bounded.
+fn read_unit_file(path: &Path) -> std::io::Result<String> {
+    crate::fsread::read_string_bounded(path, crate::fsread::limits::UNIT_FILE)
 }

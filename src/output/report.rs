@@ -208,8 +208,11 @@ pub fn inventory_section(inv: &Inventory, scenario: Scenario) -> InventorySectio
         };
         for p in &d.partitions {
             let recovered = scenario.recovers_log(d, p);
+            // A grouped entry (plan) stands for `k` identical logs.
+            let k = p.copies;
             let (un, ub) = if recovered {
-                p.unflushed_segments()
+                let (n, b) = p.unflushed_segments();
+                (n.saturating_mul(k), b.saturating_mul(k))
             } else {
                 (0, 0)
             };
@@ -222,16 +225,16 @@ pub fn inventory_section(inv: &Inventory, scenario: Scenario) -> InventorySectio
                     continue;
                 }
                 DirKind::Delete => {
-                    ds.pending_delete_dirs += 1;
-                    s.pending_delete_dirs += 1;
+                    ds.pending_delete_dirs += k;
+                    s.pending_delete_dirs += k;
                     continue;
                 }
-                DirKind::Future => s.future_dirs += 1,
-                DirKind::Stray => s.stray_dirs += 1,
+                DirKind::Future => s.future_dirs += k,
+                DirKind::Stray => s.stray_dirs += k,
                 DirKind::Partition => {}
             }
-            let all = p.all(page);
-            ds.partitions += 1;
+            let all = p.all(page).times(k);
+            ds.partitions += k;
             ds.segments += all.segments;
             ds.unflushed_segments += un;
             ds.log_bytes += all.log_bytes;
@@ -239,8 +242,8 @@ pub fn inventory_section(inv: &Inventory, scenario: Scenario) -> InventorySectio
             s.offset_index_files += all.offset_index_files;
             s.time_index_files += all.time_index_files;
             s.txn_index_files += all.txn_index_files;
-            s.producer_snapshots += u64::from(p.producer_snapshots);
-            s.temp_files += u64::from(p.temp_files);
+            s.producer_snapshots += u64::from(p.producer_snapshots) * k;
+            s.temp_files += u64::from(p.temp_files) * k;
         }
         s.partitions += ds.partitions;
         s.segments += ds.segments;

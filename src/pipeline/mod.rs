@@ -6,7 +6,7 @@
 pub mod diff;
 pub mod plan;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::config::jvm::JvmOptions;
 use crate::config::{BrokerConfig, Mode, Origin, Setting};
@@ -98,8 +98,17 @@ pub fn environment(o: &CheckOptions) -> anyhow::Result<Environment> {
     let mut jvm = JvmOptions::default();
     let mut heap_source = None;
     let perf_set;
-    if let Some(unit_opts) = &limits.jvm_opts_from_unit {
-        jvm.extend(unit_opts, "the systemd unit's environment")?;
+    if limits.jvm_opts_from_unit.is_some() {
+        // Each variable on its own, so an error names the unit file and line that set it.
+        for var in limits::JVM_OPTION_VARS {
+            if let Some(v) = limits.unit_environment.get(var) {
+                let at = limits
+                    .unit_environment_at
+                    .get(var)
+                    .map_or_else(String::new, |a| format!(" at {a}"));
+                jvm.extend(v, &format!("{var} (systemd unit Environment{at})"))?;
+            }
+        }
         perf_set = limits
             .unit_environment
             .contains_key("KAFKA_JVM_PERFORMANCE_OPTS");
@@ -115,7 +124,7 @@ pub fn environment(o: &CheckOptions) -> anyhow::Result<Environment> {
         ] {
             if let Ok(v) = std::env::var(var) {
                 let before = jvm.heap_max;
-                jvm.extend(&v, var)?;
+                jvm.extend(&v, &format!("environment variable {var}"))?;
                 if jvm.heap_max != before {
                     heap_source = Some(format!("-Xmx from {var}"));
                 }
@@ -197,7 +206,8 @@ pub fn scan(o: &CheckOptions, p: &Prepared) -> anyhow::Result<Scanned> {
     opts.threads = o.threads;
     // Lazy-era brokers (2.3+) do not touch flushed segments' indexes at load: no stat needed.
     opts.index_sizes.all = !p.env.rules.lazy_index;
-    opts.deadline = o.timeout.map(|t| Instant::now() + t);
+    start_deadline(o)?;
+    opts.deadline = crate::fsread::deadline();
     opts.smallest_index_max_bytes = catalog
         .topics
         .values()
@@ -205,11 +215,24 @@ pub fn scan(o: &CheckOptions, p: &Prepared) -> anyhow::Result<Scanned> {
         .fold(opts.smallest_index_max_bytes, u64::min);
     let progress = crate::progress::Progress::start(!o.quiet);
     opts.progress = progress.counter();
-    let inventory = match o.timeout {
-        None => scan::scan(&p.config, &opts),
-        Some(t) => scan_with_watchdog(&p.config, opts, t)?,
-    };
+    let inventory = scan::scan(&p.config, &opts);
     progress.finish();
+    // Stopped by --timeout before one partition dir was read: no number would mean anything.
+    if inventory.incomplete && inventory.partitions().next().is_none() {
+        let reasons: Vec<String> = inventory
+            .all_problems()
+            .filter(|pr| pr.severity == crate::problem::Severity::Error)
+            .map(|pr| match pr.path.as_os_str().is_empty() {
+                true => pr.message.clone(),
+                false => format!("{}: {}", pr.path.display(), pr.message),
+            })
+            .collect();
+        anyhow::bail!(
+            "--timeout {} s expired before any partition dir was read; nothing to report:\n  {}",
+            o.timeout.unwrap_or_default().as_secs_f64(),
+            reasons.join("\n  ")
+        );
+    }
     if !inventory.log_dirs.iter().any(|d| d.readable) {
         let reasons: Vec<String> = inventory
             .all_problems()
@@ -225,24 +248,50 @@ pub fn scan(o: &CheckOptions, p: &Prepared) -> anyhow::Result<Scanned> {
     })
 }
 
-/// A read stuck in the kernel (a hung NFS mount) cannot be cancelled: run the scan on its own
-/// thread and give up on it, naming the dirs, if it is not back shortly after the deadline.
-fn scan_with_watchdog(
-    config: &BrokerConfig,
-    opts: ScanOptions,
-    t: Duration,
-) -> anyhow::Result<Inventory> {
+/// --timeout starts one deadline for every read of the run (config, unit and environment files,
+/// topic config, metadata log, log dirs: see [`crate::fsread`]); the first caller sets it.
+pub fn start_deadline(o: &CheckOptions) -> anyhow::Result<()> {
+    if let (Some(t), None) = (o.timeout, crate::fsread::deadline()) {
+        crate::fsread::set_deadline(Some(crate::bounds::deadline("--timeout", t)?));
+    }
+    Ok(())
+}
+
+/// A read stuck in the kernel (a hung NFS mount) cannot be cancelled: with --timeout the work
+/// runs on its own thread and is given up, naming what was still being read, if it is not back
+/// shortly after the deadline.
+pub fn with_watchdog<T: Send + 'static>(
+    o: &CheckOptions,
+    f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    let Some(t) = o.timeout else {
+        return f();
+    };
+    start_deadline(o)?;
     let (tx, rx) = std::sync::mpsc::channel();
-    let config = config.clone();
     std::thread::spawn(move || {
-        let _ = tx.send(scan::scan(&config, &opts));
+        let _ = tx.send(f());
     });
-    rx.recv_timeout(t + Duration::from_secs(5)).map_err(|_| {
-        anyhow::anyhow!(
-            "the scan did not finish within --timeout {:.0} s plus 5 s: a log dir is not answering (hung or very slow mount?)",
-            t.as_secs_f64()
-        )
-    })
+    let grace = Duration::from_secs(5);
+    match rx.recv_timeout(t.saturating_add(grace)) {
+        Ok(r) => r,
+        Err(_) => {
+            let pending: Vec<String> = crate::fsread::pending()
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            anyhow::bail!(
+                "no answer within --timeout {} s plus {} s (hung or very slow mount?); still being read:\n  {}",
+                t.as_secs_f64(),
+                grace.as_secs(),
+                if pending.is_empty() {
+                    "(nothing registered)".to_string()
+                } else {
+                    pending.join("\n  ")
+                }
+            )
+        }
+    }
 }
 
 /// The running broker's numbers (`--pid`) calibrate the baseline; explicit flags still win.
@@ -271,7 +320,7 @@ fn baseline(o: &CheckOptions, env: &Environment, inv: &Inventory) -> anyhow::Res
             // The running broker's fds minus those its logs hold now.
             let logs: u64 = inv
                 .partitions()
-                .map(|(_, p)| p.segments() + p.txn_index_files())
+                .map(|(_, p)| (p.segments() + p.txn_index_files()) * p.copies)
                 .sum();
             m.open_files.saturating_sub(logs)
         })),
@@ -365,9 +414,12 @@ pub fn evaluate(o: &CheckOptions, p: &Prepared, s: &Scanned) -> anyhow::Result<R
     }))
 }
 
-/// `check`: prepare -> scan -> evaluate.
+/// `check`: prepare -> scan -> evaluate, all under --timeout's one deadline.
 pub fn check(o: &CheckOptions) -> anyhow::Result<Report> {
-    let p = prepare(o)?;
-    let s = scan(o, &p)?;
-    evaluate(o, &p, &s)
+    let o2 = o.clone();
+    with_watchdog(o, move || {
+        let p = prepare(&o2)?;
+        let s = scan(&o2, &p)?;
+        evaluate(&o2, &p, &s)
+    })
 }
