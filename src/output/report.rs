@@ -132,18 +132,8 @@ pub struct Report {
     pub problems: Vec<Problem>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct RlimitSection {
-    pub soft: Option<u64>,
-    pub hard: Option<u64>,
-    pub source: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct MapCountSection {
-    pub value: u64,
-    pub source: String,
-}
+/// The one limits shape: a report section is the resolved limit itself.
+pub use crate::limits::{MapCount as MapCountSection, Rlimit as RlimitSection};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LimitsSection {
@@ -158,18 +148,10 @@ pub struct LimitsSection {
 
 impl LimitsSection {
     pub fn new(l: &Limits, nofile: (Option<u64>, &str)) -> Self {
-        let r = |x: &crate::limits::Rlimit| RlimitSection {
-            soft: x.soft,
-            hard: x.hard,
-            source: x.source.clone(),
-        };
         LimitsSection {
-            virtual_memory_bytes: r(&l.virtual_memory),
-            max_map_count: MapCountSection {
-                value: l.max_map_count.value,
-                source: l.max_map_count.source.clone(),
-            },
-            open_files: r(&l.open_files),
+            virtual_memory_bytes: l.virtual_memory.clone(),
+            max_map_count: l.max_map_count.clone(),
+            open_files: l.open_files.clone(),
             open_files_effective: nofile.0,
             open_files_rule: nofile.1.to_string(),
             notes: l.notes.clone(),
