@@ -41,25 +41,6 @@ fn run(cwd: &Path, args: &[&str]) -> String {
     format!("exit {code}\n{t}")
 }
 
-macro_rules! snap {
-    ($name:expr, $text:expr) => {
-        insta::with_settings!({
-            filters => vec![
-                (r#""host": "[^"]*""#, r#""host": "[HOST]""#),
-                (r#""checked_at": "[^"]*""#, r#""checked_at": "[TIME]""#),
-                (r#"host="[^"]*""#, r#"host="[HOST]""#),
-                (r"on host \S+ \(", "on host [HOST] ("),
-                (r"checked at \S+\.", "checked at [TIME]."),
-                (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[TIME]"),
-                (r"would give soft \S+ / hard \w+", "would give soft [SOFT] / hard [HARD]"),
-            ],
-            prepend_module_to_snapshot => false,
-        }, {
-            insta::assert_snapshot!($name, $text);
-        });
-    };
-}
-
 fn tmp() -> tempfile::TempDir {
     // A fixed-length path: its length sets table widths.
     tempfile::Builder::new()
@@ -81,7 +62,7 @@ fn every_help() {
         "completions",
         "man",
     ] {
-        snap!(format!("help_{sub}"), run(dir.path(), &[sub, "--help"]));
+        common::snapshot(&format!("help_{sub}"), &run(dir.path(), &[sub, "--help"]));
     }
 }
 
@@ -90,7 +71,7 @@ fn plan_in_every_format() {
     let dir = tmp();
     for f in ["table", "json", "markdown", "csv", "prometheus"] {
         let args = [&["plan", "--format", f][..], &PLAN, &PINNED].concat();
-        snap!(format!("plan_{f}"), run(dir.path(), &args));
+        common::snapshot(&format!("plan_{f}"), &run(dir.path(), &args));
     }
 }
 
@@ -100,7 +81,7 @@ fn sweep_in_every_format_and_the_refusal() {
     for f in ["table", "json", "markdown", "csv", "prometheus"] {
         let sweep = ["--sweep", "log.segment.bytes=256MiB..1GiB", "--format", f];
         let args = [&["plan"][..], &sweep, &PLAN, &PINNED].concat();
-        snap!(format!("sweep_{f}"), run(dir.path(), &args));
+        common::snapshot(&format!("sweep_{f}"), &run(dir.path(), &args));
     }
 }
 
@@ -120,7 +101,7 @@ fn diff_in_every_format_and_the_refusal() {
     for f in ["table", "json", "markdown", "csv", "prometheus"] {
         let files = ["diff", "old.properties", "new.properties", "--format", f];
         let args = [&files[..], &PLAN, &PINNED].concat();
-        snap!(format!("diff_{f}"), run(dir.path(), &args));
+        common::snapshot(&format!("diff_{f}"), &run(dir.path(), &args));
     }
 }
 
@@ -156,10 +137,8 @@ fn merge_in_every_format() {
         std::fs::write(&path, r.to_string()).unwrap();
     }
     for f in ["table", "json", "markdown", "csv"] {
-        snap!(
-            format!("merge_{f}"),
-            run(dir.path(), &["merge", "a.json", "b.json", "--format", f])
-        );
+        let text = run(dir.path(), &["merge", "a.json", "b.json", "--format", f]);
+        common::snapshot(&format!("merge_{f}"), &text);
     }
 }
 
@@ -169,6 +148,6 @@ fn inspect_in_every_format() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/proc/host");
     for f in ["table", "json"] {
         let text = run(dir.path(), &["inspect", "--proc-root", root, "--format", f]);
-        snap!(format!("inspect_{f}"), text.replace(root, "[PROC]"));
+        common::snapshot(&format!("inspect_{f}"), &text.replace(root, "[PROC]"));
     }
 }

@@ -98,3 +98,27 @@ pub fn kraft_fixture() -> Option<std::path::PathBuf> {
     eprintln!("SKIPPED: fixture kraft-metadata/A not found at {beside} or /work/shared");
     None
 }
+
+/// Asserts an insta snapshot with what differs between runs and machines redacted: the host,
+/// the time of the check and this shell's own limits.
+pub fn snapshot(name: &str, text: &str) {
+    let mut settings = insta::Settings::clone_current();
+    for (re, to) in [
+        (r#""host": "[^"]*""#, r#""host": "[HOST]""#),
+        (r#""checked_at": "[^"]*""#, r#""checked_at": "[TIME]""#),
+        (r#"host="[^"]*""#, r#"host="[HOST]""#),
+        (r"on host \S+ \(", "on host [HOST] ("),
+        (r"checked at \S+\.", "checked at [TIME]."),
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[TIME]"),
+        (
+            r"would give soft \S+ / hard \w+",
+            "would give soft [SOFT] / hard [HARD]",
+        ),
+    ] {
+        settings.add_filter(re, to);
+    }
+    settings.set_prepend_module_to_snapshot(false);
+    // Beside the tests that call this, not beside this shared file.
+    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"));
+    settings.bind(|| insta::assert_snapshot!(name, text));
+}
