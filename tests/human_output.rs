@@ -128,3 +128,81 @@ fn durations_and_the_crash_scenario_read_as_meant() {
         assert!(l.contains("no (crash)"), "{l}");
     }
 }
+
+#[test]
+fn every_human_output_starts_with_the_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    std::fs::write(
+        dir.path().join("old.properties"),
+        "log.dirs=data-1,data-2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("new.properties"),
+        "log.dirs=data-1,data-2\nlog.segment.bytes=268435456\n",
+    )
+    .unwrap();
+    let report = dir.path().join("r.json");
+    let pinned = [
+        "--kafka-version",
+        "3.9.0",
+        "--heap",
+        "1g",
+        "--cores",
+        "2",
+        "-q",
+    ];
+    let wrote = common::preflight()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--log-dirs",
+            "data-1,data-2",
+            "--format",
+            "json",
+            "-o",
+        ])
+        .arg(&report)
+        .args(pinned)
+        .output()
+        .unwrap();
+    assert!(wrote.status.code().unwrap() < 2);
+    let runs: Vec<Vec<&str>> = vec![
+        vec![
+            "plan",
+            "--partitions",
+            "10",
+            "--bytes-per-partition",
+            "1GiB",
+        ],
+        vec![
+            "plan",
+            "--partitions",
+            "10",
+            "--bytes-per-partition",
+            "1GiB",
+            "--sweep",
+            "partitions=10..40:10",
+        ],
+        vec!["diff", "old.properties", "new.properties"],
+        vec!["merge", report.to_str().unwrap()],
+    ];
+    for args in runs {
+        let mut c = common::preflight();
+        c.current_dir(dir.path()).args(&args);
+        if args[0] != "merge" {
+            c.args(pinned);
+        }
+        let out = c.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let first = text.lines().next().unwrap_or_default();
+        assert!(
+            ["PASS", "WARN", "FAIL"]
+                .iter()
+                .any(|w| first.starts_with(w)),
+            "{args:?}: {first:?}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

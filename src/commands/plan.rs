@@ -79,13 +79,14 @@ pub fn run(args: PlanArgs) -> anyhow::Result<u8> {
     };
     let (param, values) = plan::parse_sweep(spec)?;
     // Refuse an unsupported format before the rows are computed.
-    sweep::render(&Sweep::new(param, Vec::new()), out.format)?;
+    let width = output::Style::for_output(out.output.as_deref(), false).width;
+    sweep::render(&Sweep::new(param, Vec::new()), out.format, width)?;
     let mut rows = Vec::new();
     for v in values {
         let (report, _) = planner.report(None, Some((param, v)))?;
         rows.push(sweep::row(v, &report));
     }
-    let text = sweep::render(&Sweep::new(param, rows), out.format)?;
+    let text = sweep::render(&Sweep::new(param, rows), out.format, width)?;
     output::emit(out.output.as_deref(), &text)?;
     // A sweep explores; it fails only when it could not run.
     Ok(crate::exit_codes::OK)

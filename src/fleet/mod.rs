@@ -2,7 +2,8 @@
 //! rolling restart. Reading is lenient (only the fields the merge needs, unknown keys ignored)
 //! so reports from newer 1.x tools still merge; a newer schema_version is refused per file.
 
-pub mod render;
+/// Rendering lives with the other results in `output/`.
+pub use crate::output::fleet as render;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

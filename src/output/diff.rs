@@ -48,16 +48,38 @@ fn change(r: &MetricRow) -> String {
 
 fn status(s: Option<Status>) -> &'static str {
     match s {
-        Some(Status::Pass) => "pass",
-        Some(Status::Warn) => "warn",
+        Some(Status::Pass) => "PASS",
+        Some(Status::Warn) => "WARN",
         Some(Status::Fail) => "FAIL",
         None => "-",
     }
 }
 
+/// "FAIL under NEW: open_files (OLD: WARN)": the first line of the human outputs.
+pub fn verdict_line(d: &Diff) -> String {
+    let bad: Vec<String> = d
+        .new_report
+        .checks
+        .iter()
+        .filter(|c| Some(c.status) == d.new_verdict && c.status != Status::Pass)
+        .map(|c| c.id.to_string())
+        .collect();
+    format!(
+        "{} under NEW: {} (OLD: {})",
+        status(d.new_verdict),
+        if bad.is_empty() {
+            "every check passes".to_string()
+        } else {
+            bad.join(", ")
+        },
+        status(d.old_verdict)
+    )
+}
+
 pub fn render_markdown(d: &Diff) -> String {
     let mut out = format!(
-        "### kafka-preflight diff: `{}` → `{}`\n\nVerdict: **{}** → **{}** ({})\n\n",
+        "### kafka-preflight diff: {}\n\n`{}` → `{}`: **{}** → **{}** ({})\n\n",
+        verdict_line(d).replace('_', "\\_"),
         d.old_config,
         d.new_config,
         status(d.old_verdict),
@@ -103,7 +125,8 @@ pub fn render_markdown(d: &Diff) -> String {
 
 pub fn render_table(d: &Diff) -> String {
     let mut out = format!(
-        "{} -> {}  ({})\nverdict: {} -> {}\n\n",
+        "{}\n{} -> {}  ({})\nverdict: {} -> {}\n\n",
+        verdict_line(d),
         d.old_config,
         d.new_config,
         d.inventory,

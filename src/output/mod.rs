@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod diff;
+pub mod fleet;
 pub mod report;
 pub mod sweep;
 pub mod text;

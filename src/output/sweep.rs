@@ -162,14 +162,54 @@ pub fn csv(s: &Sweep) -> String {
 pub fn markdown(s: &Sweep) -> String {
     let ids = s.check_ids();
     let head = header(s, &ids);
-    let mut out = format!("| {} |\n|{}\n", head.join(" | "), "---|".repeat(head.len()));
+    let mut out = format!(
+        "### kafka-preflight sweep: {}\n\n| {} |\n|{}\n",
+        verdict_line(s).replace('_', "\\_"),
+        head.join(" | "),
+        "---|".repeat(head.len())
+    );
     for r in &s.rows {
         out.push_str(&format!("| {} |\n", cells(r, &ids).join(" | ")));
     }
     out
 }
 
-pub fn table(s: &Sweep) -> String {
+/// "FAIL from log.segment.bytes=64.0 MiB: open_files": the first line of the human outputs.
+pub fn verdict_line(s: &Sweep) -> String {
+    let value = |v: u64| match s.parameter {
+        "partitions" => crate::units::count(v),
+        _ => crate::units::bytes(v),
+    };
+    if let Some(r) = s.rows.iter().find(|r| r.first_failing) {
+        let ids: Vec<String> = r
+            .checks
+            .iter()
+            .filter(|c| c.status == Status::Fail)
+            .map(|c| c.id.to_string())
+            .collect();
+        return format!(
+            "FAIL from {}={}: {}",
+            s.parameter,
+            value(r.value),
+            ids.join(", ")
+        );
+    }
+    let warn = s
+        .rows
+        .iter()
+        .filter(|r| r.verdict == Some(Status::Warn))
+        .count();
+    match warn {
+        0 => format!("PASS: every {} value passes", s.parameter),
+        n => format!(
+            "WARN: no {} value fails; {n} of {} warn",
+            s.parameter,
+            s.rows.len()
+        ),
+    }
+}
+
+pub fn table(s: &Sweep, width: usize) -> String {
     let ids = s.check_ids();
     let mut h: Vec<String> = [
         s.parameter,
@@ -218,31 +258,21 @@ pub fn table(s: &Sweep) -> String {
         );
         t.push(v);
     }
-    let widths: Vec<usize> = (0..t[0].len())
-        .map(|i| {
-            t.iter()
-                .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for row in &t {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
+    let mut b = tabled::builder::Builder::default();
+    for row in t {
+        b.push_record(row);
     }
-    out
+    format!(
+        "{}\n\n{}\n",
+        verdict_line(s),
+        crate::output::text::fit(b, width)
+    )
 }
 
 /// The sweep in `format`, or a refusal naming the formats it has.
-pub fn render(s: &Sweep, format: Format) -> anyhow::Result<String> {
+pub fn render(s: &Sweep, format: Format, width: usize) -> anyhow::Result<String> {
     Ok(match format {
-        Format::Table => table(s),
+        Format::Table => table(s, width),
         Format::Json => serde_json::to_string_pretty(s)? + "\n",
         Format::Csv => csv(s),
         Format::Markdown => markdown(s),

@@ -1,4 +1,39 @@
-//! Free text in human outputs, fitted to a width: words wrapped, continuation lines indented.
+//! Text in human outputs, fitted to a width: words wrapped, continuation lines indented, tables
+//! boxed when they fit and one paragraph per row when they do not.
+
+use tabled::settings::{object::Columns, Alignment, Style};
+use tabled::{builder::Builder, Table};
+
+/// A boxed table when it fits `width`; else one wrapped paragraph per row ("name: header
+/// value, header value, ..."), which reads better than a box squeezed to slivers.
+pub fn fit(b: Builder, width: usize) -> String {
+    let rows: Vec<Vec<String>> = b.clone().into();
+    let mut t: Table = b.build();
+    t.with(Style::sharp());
+    t.modify(Columns::new(1..), Alignment::right());
+    if t.total_width() <= width {
+        return t.to_string();
+    }
+    let Some((head, body)) = rows.split_first() else {
+        return String::new();
+    };
+    let mut out = Vec::new();
+    for row in body {
+        let title = row.first().map(String::as_str).unwrap_or_default();
+        let title = if title.is_empty() { "-" } else { title };
+        let fields: Vec<String> = head
+            .iter()
+            .zip(row)
+            .skip(1)
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(h, v)| format!("{h} {v}"))
+            .collect();
+        let lead = format!("  {title}: ");
+        let first = lead.chars().count();
+        out.push(format!("{lead}{}", wrap_items(&fields, width, first, 6)));
+    }
+    out.join("\n")
+}
 
 /// `text` wrapped at `width` columns; the first line starts after `first` (already printed by
 /// the caller, e.g. "  [FAIL] open_files: "), later lines are indented by `indent` spaces.

@@ -2,11 +2,10 @@
 
 use std::fmt::Write;
 
-use tabled::settings::{object::Columns, Alignment, Style};
-use tabled::{builder::Builder, Table};
+use tabled::builder::Builder;
 
 use crate::output::report::Report;
-use crate::output::text::{wrap, wrap_items};
+use crate::output::text::{fit as table, wrap};
 use crate::verdict::{Check, Status};
 
 pub use crate::units::{bytes, count};
@@ -17,37 +16,6 @@ pub fn name<T: serde::Serialize>(t: &T) -> String {
         .ok()
         .and_then(|v| v.as_str().map(String::from))
         .unwrap_or_default()
-}
-
-/// A boxed table when it fits `width`; else one wrapped paragraph per row ("name: header
-/// value, header value, ..."), which reads better than a box squeezed to slivers.
-fn table(b: Builder, width: usize) -> String {
-    let rows: Vec<Vec<String>> = b.clone().into();
-    let mut t: Table = b.build();
-    t.with(Style::sharp());
-    t.modify(Columns::new(1..), Alignment::right());
-    if t.total_width() <= width {
-        return t.to_string();
-    }
-    let Some((head, body)) = rows.split_first() else {
-        return String::new();
-    };
-    let mut out = Vec::new();
-    for row in body {
-        let title = row.first().map(String::as_str).unwrap_or_default();
-        let title = if title.is_empty() { "-" } else { title };
-        let fields: Vec<String> = head
-            .iter()
-            .zip(row)
-            .skip(1)
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(h, v)| format!("{h} {v}"))
-            .collect();
-        let lead = format!("  {title}: ");
-        let first = lead.chars().count();
-        out.push(format!("{lead}{}", wrap_items(&fields, width, first, 6)));
-    }
-    out.join("\n")
 }
 
 /// Checks in the order a reader needs them: failures, then warnings, then passes.

@@ -1,11 +1,15 @@
-//! The merged fleet as a terminal table, a Markdown comment, CSV or JSON.
+//! The merged fleet (`merge`) as a terminal table, a Markdown comment, CSV or JSON;
+//! Prometheus is refused (each broker exports its own metrics with `check`).
 
 use std::fmt::Write as _;
 
 use tabled::builder::Builder;
-use tabled::settings::Style;
 
-use super::{BrokerRow, CheckCell, Fleet, CHECK_IDS};
+use crate::fleet::Status;
+use crate::output::text::fit;
+use crate::output::Format;
+
+use crate::fleet::{BrokerRow, CheckCell, Fleet, CHECK_IDS};
 
 /// Stable CSV header: scripts and spreadsheets address columns by these names.
 pub const CSV_COLUMNS: [&str; 22] = [
@@ -58,9 +62,41 @@ fn cell_text(id: &str, c: &CheckCell) -> String {
 }
 
 fn recovery(r: &BrokerRow) -> String {
-    r.recovery_seconds.map_or("-".into(), |s| {
-        humantime::format_duration(std::time::Duration::from_secs(s.round() as u64)).to_string()
-    })
+    r.recovery_seconds
+        .map_or("-".into(), crate::units::duration)
+}
+
+/// "FAIL: 1 of 4 brokers (host1: virtual_memory)": the first line of the human outputs.
+pub fn verdict_line(f: &Fleet) -> String {
+    let Some(v) = f.verdict else {
+        return "UNKNOWN: no report could be read".into();
+    };
+    let brokers: Vec<&BrokerRow> = f.clusters.iter().flat_map(|c| &c.brokers).collect();
+    let worst: Vec<String> = brokers
+        .iter()
+        .filter(|b| b.verdict == v && v != Status::Pass)
+        .map(|b| {
+            let ids: Vec<&str> = CHECK_IDS
+                .into_iter()
+                .filter(|id| b.cell(id).status == Some(v))
+                .collect();
+            match ids.is_empty() {
+                true => b.host.clone(),
+                false => format!("{}: {}", b.host, ids.join(", ")),
+            }
+        })
+        .collect();
+    let word = v.as_str().to_uppercase();
+    if worst.is_empty() {
+        format!("{word}: all {} brokers pass", brokers.len())
+    } else {
+        format!(
+            "{word}: {} of {} brokers ({})",
+            worst.len(),
+            brokers.len(),
+            worst.join("; ")
+        )
+    }
 }
 
 fn opt<T: ToString>(v: &Option<T>) -> String {
@@ -71,7 +107,7 @@ fn header() -> Vec<String> {
     let mut h: Vec<String> = ["host", "broker", "kafka", "verdict"]
         .map(String::from)
         .to_vec();
-    h.extend(CHECK_IDS.map(|id| format!("{id} (need / limit, headroom)")));
+    h.extend(CHECK_IDS.map(|id| format!("{id} (required / limit, headroom)")));
     h.extend(["recovery", "top recommendation", "checked at"].map(String::from));
     h
 }
@@ -92,7 +128,7 @@ fn record(r: &BrokerRow) -> Vec<String> {
 
 fn overall(f: &Fleet) -> String {
     let n: usize = f.clusters.iter().map(|c| c.brokers.len()).sum();
-    let sum = |g: fn(&super::Cluster) -> usize| f.clusters.iter().map(g).sum::<usize>();
+    let sum = |g: fn(&crate::fleet::Cluster) -> usize| f.clusters.iter().map(g).sum::<usize>();
     format!(
         "{n} broker report{} merged: {} failing, {} at risk (warn), {} passing; {} unreadable file{}",
         if n == 1 { "" } else { "s" },
@@ -105,8 +141,9 @@ fn overall(f: &Fleet) -> String {
 }
 
 /// Errors are not part of the table: the command prints them to stderr for table and CSV.
-pub fn table(f: &Fleet) -> String {
-    let mut out = String::new();
+pub fn table(f: &Fleet, width: usize) -> String {
+    let mut out = verdict_line(f);
+    out.push_str("\n\n");
     for c in &f.clusters {
         let _ = writeln!(out, "{}", c.summary());
         let mut b = Builder::default();
@@ -114,9 +151,7 @@ pub fn table(f: &Fleet) -> String {
         for r in &c.brokers {
             b.push_record(record(r));
         }
-        let mut t = b.build();
-        t.with(Style::sharp());
-        let _ = writeln!(out, "{t}\n");
+        let _ = writeln!(out, "{}\n", fit(b, width));
     }
     let _ = writeln!(out, "{}", overall(f));
     out
@@ -130,11 +165,12 @@ fn md_escape(s: &str) -> String {
 pub fn markdown(f: &Fleet) -> String {
     let mut out = String::new();
     let verdict = f.verdict.map_or("NO REPORTS", |v| match v {
-        super::Status::Fail => "FAIL",
-        super::Status::Warn => "WARN",
-        super::Status::Pass => "PASS",
+        crate::fleet::Status::Fail => "FAIL",
+        crate::fleet::Status::Warn => "WARN",
+        crate::fleet::Status::Pass => "PASS",
     });
     let _ = writeln!(out, "### kafka-preflight fleet check: **{verdict}**\n");
+    let _ = writeln!(out, "{}\n", md_escape(&verdict_line(f)));
     let _ = writeln!(out, "{}\n", overall(f));
     for c in &f.clusters {
         let _ = writeln!(out, "- {}", md_escape(&c.summary()));
@@ -158,14 +194,6 @@ pub fn markdown(f: &Fleet) -> String {
     out
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 fn num<T: ToString>(v: Option<T>) -> String {
     v.map_or(String::new(), |x| x.to_string())
 }
@@ -173,8 +201,11 @@ fn num<T: ToString>(v: Option<T>) -> String {
 /// One row per broker; empty = unknown, and a limit of "unlimited" is spelled out so it is not
 /// mistaken for unknown.
 pub fn csv(f: &Fleet) -> String {
-    let mut out = CSV_COLUMNS.join(",");
-    out.push('\n');
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    // Writing to a Vec cannot fail.
+    w.write_record(CSV_COLUMNS).expect("csv header");
     for c in &f.clusters {
         for r in &c.brokers {
             let mut v = vec![
@@ -206,12 +237,10 @@ pub fn csv(f: &Fleet) -> String {
             v.push(r.top_recommendation.clone().unwrap_or_default());
             v.push(r.checked_at.clone().unwrap_or_default());
             v.push(r.file.clone());
-            let line: Vec<String> = v.iter().map(|s| csv_field(s)).collect();
-            out.push_str(&line.join(","));
-            out.push('\n');
+            w.write_record(&v).expect("csv row");
         }
     }
-    out
+    String::from_utf8(w.into_inner().expect("flush to a Vec")).expect("UTF-8 cells")
 }
 
 pub fn json(f: &Fleet) -> String {
@@ -225,4 +254,17 @@ pub fn json(f: &Fleet) -> String {
     });
     s.push('\n');
     s
+}
+
+/// The fleet in `format`, or a refusal naming the formats it has.
+pub fn render(f: &Fleet, format: Format, width: usize) -> anyhow::Result<String> {
+    Ok(match format {
+        Format::Table => table(f, width),
+        Format::Markdown => markdown(f),
+        Format::Csv => csv(f),
+        Format::Json => json(f),
+        Format::Prometheus => anyhow::bail!(
+            "--format prometheus: merge has no metrics of its own; export each broker's with check --format prometheus, or use --format table, markdown, csv or json"
+        ),
+    })
 }
