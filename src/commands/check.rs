@@ -150,7 +150,7 @@ pub struct CheckArgs {
 /// 0 when no check fails, 1 when one fails (or warns, with --fail-on warn).
 pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
     match (report.verdict, fail_on) {
-        (Some(Status::Fail), _) | (Some(Status::Warn), FailOn::Warn) => exit_codes::CHECK_FAILED,
+        (Status::Fail, _) | (Status::Warn, FailOn::Warn) => exit_codes::CHECK_FAILED,
         _ => exit_codes::OK,
     }
 }

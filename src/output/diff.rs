@@ -61,18 +61,18 @@ pub fn verdict_line(d: &Diff) -> String {
         .new_report
         .checks
         .iter()
-        .filter(|c| Some(c.status) == d.new_verdict && c.status != Status::Pass)
+        .filter(|c| c.status == d.new_verdict && c.status != Status::Pass)
         .map(|c| c.id.to_string())
         .collect();
     format!(
         "{} under NEW: {} (OLD: {})",
-        status(d.new_verdict),
+        status(Some(d.new_verdict)),
         if bad.is_empty() {
             "every check passes".to_string()
         } else {
             bad.join(", ")
         },
-        status(d.old_verdict)
+        status(Some(d.old_verdict))
     )
 }
 
@@ -82,8 +82,8 @@ pub fn render_markdown(d: &Diff) -> String {
         verdict_line(d).replace('_', "\\_"),
         d.old_config,
         d.new_config,
-        status(d.old_verdict),
-        status(d.new_verdict),
+        status(Some(d.old_verdict)),
+        status(Some(d.new_verdict)),
         d.inventory
     );
     if !d.changed_settings.is_empty() {
@@ -130,8 +130,8 @@ pub fn render_table(d: &Diff) -> String {
         d.old_config,
         d.new_config,
         d.inventory,
-        status(d.old_verdict),
-        status(d.new_verdict)
+        status(Some(d.old_verdict)),
+        status(Some(d.new_verdict))
     );
     for (k, o, n) in &d.changed_settings {
         out.push_str(&format!(
@@ -211,10 +211,7 @@ pub fn csv(d: &Diff) -> String {
         ])
         .expect("csv row");
     }
-    for c in crate::pipeline::diff::check_pairs(
-        d.old_report.as_ref().unwrap_or(&d.new_report),
-        &d.new_report,
-    ) {
+    for c in crate::pipeline::diff::check_pairs(&d.old_report, &d.new_report) {
         w.write_record([
             "check".to_string(),
             c.id.to_string(),

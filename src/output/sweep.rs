@@ -29,7 +29,7 @@ pub struct SweepRow {
     pub virtual_memory_best: u64,
     pub virtual_memory_worst: u64,
     pub open_files: u64,
-    pub verdict: Option<Status>,
+    pub verdict: Status,
     pub checks: Vec<SweepCheck>,
     /// The first row whose verdict is fail.
     pub first_failing: bool,
@@ -45,7 +45,7 @@ pub struct Sweep {
 impl Sweep {
     /// Rows in sweep order; marks the first failing one.
     pub fn new(param: SweepParam, mut rows: Vec<SweepRow>) -> Sweep {
-        if let Some(r) = rows.iter_mut().find(|r| r.verdict == Some(Status::Fail)) {
+        if let Some(r) = rows.iter_mut().find(|r| r.verdict == Status::Fail) {
             r.first_failing = true;
         }
         Sweep {
@@ -69,17 +69,17 @@ impl Sweep {
 }
 
 pub fn row(value: u64, r: &Report) -> SweepRow {
-    let e = r.estimate.as_ref();
+    let n = &r.next_start;
     SweepRow {
         value,
         segments: r.inventory.segments,
-        index_maps_best: e.map_or(0, |e| e.index_maps.best),
-        index_maps_worst: e.map_or(0, |e| e.index_maps.worst),
-        map_areas_best: e.map_or(0, |e| e.map_areas.best),
-        map_areas_worst: e.map_or(0, |e| e.map_areas.worst),
-        virtual_memory_best: e.map_or(0, |e| e.virtual_memory_bytes.best),
-        virtual_memory_worst: e.map_or(0, |e| e.virtual_memory_bytes.worst),
-        open_files: e.map_or(0, |e| e.open_files.peak),
+        index_maps_best: n.index_maps.best,
+        index_maps_worst: n.index_maps.worst,
+        map_areas_best: n.map_areas.best,
+        map_areas_worst: n.map_areas.worst,
+        virtual_memory_best: n.virtual_memory_bytes.best,
+        virtual_memory_worst: n.virtual_memory_bytes.worst,
+        open_files: n.open_files.worst,
         verdict: r.verdict,
         checks: r
             .checks
@@ -136,7 +136,7 @@ fn cells(r: &SweepRow, ids: &[CheckId]) -> Vec<String> {
         r.virtual_memory_best.to_string(),
         r.virtual_memory_worst.to_string(),
         r.open_files.to_string(),
-        status_str(r.verdict).to_string(),
+        status_str(Some(r.verdict)).to_string(),
     ];
     v.extend(
         ids.iter()
@@ -194,11 +194,7 @@ pub fn verdict_line(s: &Sweep) -> String {
             ids.join(", ")
         );
     }
-    let warn = s
-        .rows
-        .iter()
-        .filter(|r| r.verdict == Some(Status::Warn))
-        .count();
+    let warn = s.rows.iter().filter(|r| r.verdict == Status::Warn).count();
     match warn {
         0 => format!("PASS: every {} value passes", s.parameter),
         n => format!(
@@ -244,7 +240,7 @@ pub fn table(s: &Sweep, width: usize) -> String {
             crate::units::count(r.open_files),
             format!(
                 "{}{}",
-                status_str(r.verdict),
+                status_str(Some(r.verdict)),
                 if r.first_failing {
                     " <- first failing"
                 } else {

@@ -46,8 +46,8 @@ pub struct Diff {
     pub new_config: String,
     /// "scan of ..." or "plan: N partitions ...".
     pub inventory: String,
-    pub old_verdict: Option<Status>,
-    pub new_verdict: Option<Status>,
+    pub old_verdict: Status,
+    pub new_verdict: Status,
     pub metrics: Vec<MetricRow>,
     pub changed_checks: Vec<CheckChange>,
     /// Checks that fail under either config, changed or not: "no check changes status" must not
@@ -56,14 +56,12 @@ pub struct Diff {
     /// Settings that differ between the two files (key, old, new).
     pub changed_settings: Vec<SettingChange>,
     #[serde(skip)]
-    pub old_report: Option<Report>,
+    pub old_report: Report,
     pub new_report: Report,
 }
 
 pub fn metrics(old: &Report, new: &Report) -> Vec<MetricRow> {
-    let (Some(o), Some(n)) = (&old.estimate, &new.estimate) else {
-        return Vec::new();
-    };
+    let (o, n) = (&old.estimate, &new.estimate);
     let row = |metric, f: &dyn Fn(&crate::model::Estimate) -> u64, bytes| MetricRow {
         metric,
         old: f(o),
@@ -335,7 +333,7 @@ pub fn diff(
         changed_checks: changed_checks(&old, &new),
         failing_checks: failing_checks(&old, &new),
         changed_settings,
-        old_report: Some(old),
+        old_report: old,
         new_report: new,
     })
 }

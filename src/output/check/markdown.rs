@@ -54,12 +54,10 @@ fn amount(id: CheckId, v: Option<u64>, is_limit: bool) -> String {
 
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
-    let verdict = r
-        .verdict
-        .map_or("UNKNOWN".to_string(), |v| name(&v).to_uppercase());
+    let verdict = name(&r.verdict).to_uppercase();
     let failing: Vec<String> = super::table::failures_first(r)
         .into_iter()
-        .filter(|c| Some(c.status) == r.verdict && c.status != crate::verdict::Status::Pass)
+        .filter(|c| c.status == r.verdict && c.status != crate::verdict::Status::Pass)
         .map(|c| c.id.to_string())
         .collect();
     if failing.is_empty() {
@@ -112,7 +110,8 @@ pub fn render(r: &Report) -> String {
         out.push('\n');
     }
 
-    if let Some(e) = &r.estimate {
+    {
+        let e = &r.estimate;
         let _ = writeln!(out, "### Next start\n");
         let _ = writeln!(
             out,
@@ -122,21 +121,21 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(
             out,
             "| Virtual memory | {} | {} | {} |",
-            bytes(e.virtual_memory_bytes.baseline + e.index_mmap_bytes.live),
+            bytes(r.next_start.virtual_memory_bytes.after_loading),
             bytes(e.virtual_memory_bytes.best),
             bytes(e.virtual_memory_bytes.worst)
         );
         let _ = writeln!(
             out,
             "| Map areas | {} | {} | {} |",
-            count(e.map_areas.baseline + e.index_maps.live),
+            count(r.next_start.map_areas.after_loading),
             count(e.map_areas.best),
             count(e.map_areas.worst)
         );
         let _ = writeln!(
             out,
             "| Open files | {} | {} | {} |\n",
-            count(e.open_files.peak - e.open_files.transient),
+            count(r.next_start.open_files.after_loading),
             count(e.open_files.peak),
             count(e.open_files.peak)
         );

@@ -28,9 +28,7 @@ pub fn failures_first(r: &Report) -> Vec<&Check> {
 /// The first line of every human output: the verdict and the checks that make it, then each
 /// of those in bootstrap-check form ("[1/2] ... is too low, increase to at least [...]").
 pub fn verdict_head(r: &Report, color: bool, width: usize) -> String {
-    let Some(v) = r.verdict else {
-        return "UNKNOWN: no checks ran\n".into();
-    };
+    let v = r.verdict;
     let bad: Vec<&Check> = failures_first(r)
         .into_iter()
         .filter(|c| c.status == v && v != Status::Pass)
@@ -198,7 +196,8 @@ pub fn render_styled(r: &Report, style: &crate::output::Style) -> String {
         let _ = writeln!(out, "note: {}", wrap(n, width, 6, 6));
     }
 
-    if let Some(e) = &r.estimate {
+    {
+        let e = &r.estimate;
         let mut b = Builder::default();
         b.push_record(["", "after loading", "best-case peak", "worst-case peak"]);
         b.push_record([
@@ -221,19 +220,19 @@ pub fn render_styled(r: &Report, style: &crate::output::Style) -> String {
         ]);
         b.push_record([
             "map areas (process)".into(),
-            count(e.map_areas.baseline + e.index_maps.live),
+            count(r.next_start.map_areas.after_loading),
             count(e.map_areas.best),
             count(e.map_areas.worst),
         ]);
         b.push_record([
             "virtual memory (process)".into(),
-            bytes(e.virtual_memory_bytes.baseline + e.index_mmap_bytes.live),
+            bytes(r.next_start.virtual_memory_bytes.after_loading),
             bytes(e.virtual_memory_bytes.best),
             bytes(e.virtual_memory_bytes.worst),
         ]);
         b.push_record([
             "open files (process)".into(),
-            count(e.open_files.peak - e.open_files.transient),
+            count(r.next_start.open_files.after_loading),
             count(e.open_files.peak),
             count(e.open_files.peak),
         ]);
@@ -293,7 +292,8 @@ pub fn render_styled(r: &Report, style: &crate::output::Style) -> String {
         let _ = writeln!(out, "{}", wrap(&steady, width, 0, 2));
     }
 
-    if let Some(v) = r.verdict {
+    {
+        let v = r.verdict;
         let _ = writeln!(out, "\nChecks: {}", status_word(v, color));
         for c in failures_first(r) {
             let lead = format!("  [{}] {}: ", name(&c.status).to_uppercase(), c.id);
@@ -312,7 +312,8 @@ pub fn render_styled(r: &Report, style: &crate::output::Style) -> String {
             let _ = writeln!(out, "  (--explain: why each number is what it is)");
         }
     }
-    if let Some(l) = &r.limits {
+    {
+        let l = &r.limits;
         for n in &l.notes {
             let _ = writeln!(out, "  note: {}", wrap(n, width, 8, 8));
         }
