@@ -20,6 +20,9 @@ pub struct Problem {
     /// Kafka refuses to start (or fails the dir) because of it: a start-up killer.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub stops_start: bool,
+    /// What makes the problem go away, when the finder knows; the log_dirs check recommends it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
 }
 
 impl Problem {
@@ -29,6 +32,13 @@ impl Problem {
             path: path.as_ref().to_path_buf(),
             message: message.into(),
             stops_start: false,
+            fix: None,
+        }
+    }
+    pub fn with_fix(self, fix: impl Into<String>) -> Self {
+        Problem {
+            fix: Some(fix.into()),
+            ..self
         }
     }
     /// An error that stops Kafka's start (it throws, or refuses the dir).

@@ -216,6 +216,9 @@ impl Check {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Recommendation {
+    /// The checks it fixes, most direct first, so a reader (the fleet row) can show the fix of
+    /// the check that fails rather than whichever recommendation comes first.
+    pub fixes: Vec<CheckId>,
     pub setting: &'static str,
     pub current: String,
     pub recommended: String,
@@ -637,6 +640,7 @@ fn recommend(input: &VerdictInput, checks: &[Check]) -> Vec<Recommendation> {
     let mut out = Vec::new();
     if let Some(lim) = l.virtual_memory {
         out.push(Recommendation {
+            fixes: vec![CheckId::VirtualMemory, CheckId::VirtualMemoryUnlimited],
             setting: "ulimit -v",
             current: kib_of(lim),
             recommended: "unlimited".into(),
@@ -662,6 +666,7 @@ fn recommend(input: &VerdictInput, checks: &[Check]) -> Vec<Recommendation> {
     {
         let rec = customary_map_count((need_maps as f64 * MARGIN) as u64).max(l.max_map_count);
         out.push(Recommendation {
+            fixes: vec![CheckId::MapAreas, CheckId::MapAreasSteadyState],
             setting: "vm.max_map_count",
             current: l.max_map_count.to_string(),
             recommended: rec.to_string(),
@@ -680,6 +685,7 @@ fn recommend(input: &VerdictInput, checks: &[Check]) -> Vec<Recommendation> {
     if let Some(n) = l.open_files {
         if n < want_fds {
             out.push(Recommendation {
+                fixes: vec![CheckId::OpenFiles],
                 setting: "ulimit -n",
                 current: n.to_string(),
                 recommended: want_fds.to_string(),
@@ -708,6 +714,7 @@ fn recommend(input: &VerdictInput, checks: &[Check]) -> Vec<Recommendation> {
                 .min(input.cores.max(1) * 2)
                 .max(u64::from(t) + 1);
         out.push(Recommendation {
+            fixes: vec![CheckId::RecoveryTime],
             setting: "num.recovery.threads.per.data.dir",
             current: t.to_string(),
             recommended: want.to_string(),
@@ -719,7 +726,30 @@ fn recommend(input: &VerdictInput, checks: &[Check]) -> Vec<Recommendation> {
             paste: vec![format!("num.recovery.threads.per.data.dir={want}")],
         });
     }
+    if let Some(r) = log_dirs_recommendation(input, checks) {
+        out.push(r);
+    }
     out
+}
+
+/// The fix of the first log-dir problem that knows one (an entry Kafka cannot parse: move it
+/// out). Nothing to paste: it moves data on the broker, which the operator does by hand.
+fn log_dirs_recommendation(input: &VerdictInput, checks: &[Check]) -> Option<Recommendation> {
+    checks.iter().find(|c| c.id == CheckId::LogDirs)?;
+    let (p, fix) = input
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .find_map(|p| p.fix.as_ref().map(|f| (p, f)))?;
+    Some(Recommendation {
+        fixes: vec![CheckId::LogDirs],
+        setting: "log.dirs entry",
+        current: p.path.display().to_string(),
+        recommended: fix.clone(),
+        flag: None,
+        reason: p.message.clone(),
+        paste: Vec::new(),
+    })
 }
 
 /// The smallest log.segment.bytes (>= the current one) whose segment count keeps the open files
@@ -762,6 +792,7 @@ fn segment_bytes_recommendation(input: &VerdictInput) -> Option<Recommendation> 
         let segments = partitions * per_partition.div_ceil(candidate).max(1);
         if fits(segments) {
             return Some(Recommendation {
+                fixes: vec![CheckId::OpenFiles, CheckId::MapAreasSteadyState],
                 setting: "log.segment.bytes",
                 current: input.segment_bytes.to_string(),
                 recommended: candidate.to_string(),

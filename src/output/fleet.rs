@@ -5,14 +5,13 @@ use std::fmt::Write as _;
 
 use tabled::builder::Builder;
 
-use crate::fleet::Status;
+use crate::fleet::{BrokerRow, CheckCell, Fleet, Status, CHECK_IDS};
 use crate::output::text::fit;
 use crate::output::Format;
 
-use crate::fleet::{BrokerRow, CheckCell, Fleet, CHECK_IDS};
-
 /// Stable CSV header: scripts and spreadsheets address columns by these names.
-pub const CSV_COLUMNS: [&str; 22] = [
+/// New columns are only appended.
+pub const CSV_COLUMNS: [&str; 27] = [
     "cluster_id",
     "host",
     "broker_id",
@@ -35,6 +34,11 @@ pub const CSV_COLUMNS: [&str; 22] = [
     "top_recommendation",
     "checked_at",
     "file",
+    "worst_check",
+    "worst_check_status",
+    "fix",
+    "unreadable",
+    "duplicate_broker_id",
 ];
 
 fn amount(id: &str, v: u64) -> String {
@@ -75,15 +79,9 @@ pub fn verdict_line(f: &Fleet) -> String {
     let worst: Vec<String> = brokers
         .iter()
         .filter(|b| b.verdict == v && v != Status::Pass)
-        .map(|b| {
-            let ids: Vec<&str> = CHECK_IDS
-                .into_iter()
-                .filter(|id| b.cell(id).status == Some(v))
-                .collect();
-            match ids.is_empty() {
-                true => b.host.clone(),
-                false => format!("{}: {}", b.host, ids.join(", ")),
-            }
+        .map(|b| match &b.worst_check {
+            Some(w) => format!("{}: {}", b.host, w.id),
+            None => b.host.clone(),
         })
         .collect();
     let word = v.as_str().to_uppercase();
@@ -108,36 +106,81 @@ fn header() -> Vec<String> {
         .map(String::from)
         .to_vec();
     h.extend(CHECK_IDS.map(|id| format!("{id} (required / limit, headroom)")));
-    h.extend(["recovery", "top recommendation", "checked at"].map(String::from));
+    h.extend(["recovery", "why / fix", "checked at"].map(String::from));
     h
+}
+
+/// "FAIL (log_dirs)": the verdict names the check it comes from, so a row that fails on
+/// lost+found is not read as "three PASS columns, so what fails?".
+fn verdict_text(r: &BrokerRow) -> String {
+    let v = r.verdict.as_str().to_uppercase();
+    match &r.worst_check {
+        Some(w) => format!("{v} ({})", w.id),
+        None => v,
+    }
+}
+
+/// Why the row is not a pass and what fixes it: the deciding check's own recommendation, else
+/// its message (an older report, or a problem without a known fix). A passing row keeps the
+/// top recommendation as advice.
+fn why(r: &BrokerRow) -> String {
+    if let Some(e) = &r.unreadable {
+        return format!("unreadable: {e}");
+    }
+    match &r.worst_check {
+        Some(w) => match &w.fix {
+            Some(fix) => format!("{} {}: fix {fix}", w.id, w.status.as_str().to_uppercase()),
+            None => format!(
+                "{} {}: {}",
+                w.id,
+                w.status.as_str().to_uppercase(),
+                w.message
+            ),
+        },
+        None => opt(&r.top_recommendation),
+    }
 }
 
 fn record(r: &BrokerRow) -> Vec<String> {
     let mut v = vec![
         r.host.clone(),
-        opt(&r.broker_id),
+        match r.broker_id {
+            Some(id) if r.duplicate_broker_id => format!("{id} DUPLICATE"),
+            id => opt(&id),
+        },
         opt(&r.kafka_version),
-        r.verdict.as_str().to_uppercase(),
+        verdict_text(r),
     ];
     v.extend(CHECK_IDS.map(|id| cell_text(id, r.cell(id))));
     v.push(recovery(r));
-    v.push(opt(&r.top_recommendation));
+    v.push(why(r));
     v.push(opt(&r.checked_at));
     v
 }
 
-fn overall(f: &Fleet) -> String {
-    let n: usize = f.clusters.iter().map(|c| c.brokers.len()).sum();
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The fleet's answer in one line: every input is accounted for, read or not.
+pub fn overall(f: &Fleet) -> String {
     let sum = |g: fn(&crate::fleet::Cluster) -> usize| f.clusters.iter().map(g).sum::<usize>();
-    format!(
-        "{n} broker report{} merged: {} failing, {} at risk (warn), {} passing; {} unreadable file{}",
-        if n == 1 { "" } else { "s" },
+    let mut s = format!(
+        "{}: {} failing, {} unknown (unreadable report), {} at risk (warn), {} passing; {} not merged",
+        plural(f.brokers().count(), "broker", "brokers"),
         sum(|c| c.failing),
+        sum(|c| c.unknown),
         sum(|c| c.warning),
         sum(|c| c.passing),
-        f.errors.len(),
-        if f.errors.len() == 1 { "" } else { "s" },
-    )
+        plural(f.superseded.len(), "superseded report", "superseded reports"),
+    );
+    if !f.duplicate_broker_ids.is_empty() {
+        s.push_str(&format!(
+            "; {} claimed by more than one host",
+            plural(f.duplicate_broker_ids.len(), "broker id", "broker ids")
+        ));
+    }
+    s
 }
 
 /// Errors are not part of the table: the command prints them to stderr for table and CSV.
@@ -164,10 +207,11 @@ fn md_escape(s: &str) -> String {
 /// A PR or ticket comment: the answer (summary) first, the evidence (table) after.
 pub fn markdown(f: &Fleet) -> String {
     let mut out = String::new();
-    let verdict = f.verdict.map_or("NO REPORTS", |v| match v {
-        crate::fleet::Status::Fail => "FAIL",
-        crate::fleet::Status::Warn => "WARN",
-        crate::fleet::Status::Pass => "PASS",
+    let verdict = f.verdict.map_or("NO READABLE REPORT", |v| match v {
+        Status::Fail => "FAIL",
+        Status::Unknown => "UNKNOWN",
+        Status::Warn => "WARN",
+        Status::Pass => "PASS",
     });
     let _ = writeln!(out, "### kafka-preflight fleet check: **{verdict}**\n");
     let _ = writeln!(out, "{}\n", md_escape(&verdict_line(f)));
@@ -186,9 +230,15 @@ pub fn markdown(f: &Fleet) -> String {
         }
     }
     if !f.errors.is_empty() {
-        let _ = writeln!(out, "\n#### Not merged\n");
+        let _ = writeln!(out, "\n#### Unreadable (state unknown)\n");
         for e in &f.errors {
             let _ = writeln!(out, "- `{}`: {}", md_escape(&e.file), md_escape(&e.error));
+        }
+    }
+    if !f.superseded.is_empty() {
+        let _ = writeln!(out, "\n#### Superseded (not merged)\n");
+        for s in &f.superseded {
+            let _ = writeln!(out, "- `{}`: {}", md_escape(&s.file), md_escape(&s.reason));
         }
     }
     out
@@ -201,11 +251,11 @@ fn num<T: ToString>(v: Option<T>) -> String {
 /// One row per broker; empty = unknown, and a limit of "unlimited" is spelled out so it is not
 /// mistaken for unknown.
 pub fn csv(f: &Fleet) -> String {
-    let mut w = csv::WriterBuilder::new()
+    let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
     // Writing to a Vec cannot fail.
-    w.write_record(CSV_COLUMNS).expect("csv header");
+    out.write_record(CSV_COLUMNS).expect("csv header");
     for c in &f.clusters {
         for r in &c.brokers {
             let mut v = vec![
@@ -237,10 +287,16 @@ pub fn csv(f: &Fleet) -> String {
             v.push(r.top_recommendation.clone().unwrap_or_default());
             v.push(r.checked_at.clone().unwrap_or_default());
             v.push(r.file.clone());
-            w.write_record(&v).expect("csv row");
+            let w = r.worst_check.as_ref();
+            v.push(w.map_or(String::new(), |w| w.id.clone()));
+            v.push(w.map_or(String::new(), |w| w.status.as_str().into()));
+            v.push(w.and_then(|w| w.fix.clone()).unwrap_or_default());
+            v.push(r.unreadable.clone().unwrap_or_default());
+            v.push(r.duplicate_broker_id.to_string());
+            out.write_record(&v).expect("csv row");
         }
     }
-    String::from_utf8(w.into_inner().expect("flush to a Vec")).expect("UTF-8 cells")
+    String::from_utf8(out.into_inner().expect("flush to a Vec")).expect("UTF-8 cells")
 }
 
 pub fn json(f: &Fleet) -> String {

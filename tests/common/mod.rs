@@ -65,17 +65,20 @@ fn binary_any_user_can_run() -> std::path::PathBuf {
 }
 
 fn model_neutral(mut c: std::process::Command) -> std::process::Command {
-    for var in [
-        "MALLOC_ARENA_MAX",
-        "KAFKA_HEAP_OPTS",
-        "KAFKA_JVM_PERFORMANCE_OPTS",
-        "KAFKA_OPTS",
-    ] {
+    for var in MODEL_ENV {
         c.env_remove(var);
     }
     c.env("NO_COLOR", "1");
     c
 }
+
+/// The environment the model reads besides its flags (the broker's JVM options, malloc arenas).
+pub const MODEL_ENV: [&str; 4] = [
+    "MALLOC_ARENA_MAX",
+    "KAFKA_HEAP_OPTS",
+    "KAFKA_JVM_PERFORMANCE_OPTS",
+    "KAFKA_OPTS",
+];
 
 /// The real Kafka 4.0.0 metadata log in shared/fixtures (beside the checkout in CI, at
 /// /work/shared in a worktree). Missing, it skips the test locally but fails it under CI, where
@@ -99,17 +102,43 @@ pub fn kraft_fixture() -> Option<std::path::PathBuf> {
     None
 }
 
+/// An external tool a test drives (promtool, ansible-playbook), found on PATH. Missing, it
+/// skips the test locally with a message but fails it under CI (or after
+/// .ci/install-fleet-tools, which sets KAFKA_PREFLIGHT_REQUIRE_FLEET_TOOLS): a test that
+/// silently never runs would prove nothing.
+pub fn tool(name: &str) -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none()
+                && std::env::var_os("KAFKA_PREFLIGHT_REQUIRE_FLEET_TOOLS").is_none(),
+            "{name} not on PATH under CI: .ci/install-fleet-tools installs it"
+        );
+        eprintln!("SKIPPED: {name} not on PATH (source .ci/install-fleet-tools to install it)");
+    }
+    found
+}
+
 /// Asserts an insta snapshot with what differs between runs and machines redacted: the host,
 /// the time of the check and this shell's own limits.
 pub fn snapshot(name: &str, text: &str) {
     let mut settings = insta::Settings::clone_current();
+    // Timestamps first, so the phrase filters below never cut one in half.
     for (re, to) in [
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[TIME]"),
         (r#""host": "[^"]*""#, r#""host": "[HOST]""#),
         (r#""checked_at": "[^"]*""#, r#""checked_at": "[TIME]""#),
         (r#"host="[^"]*""#, r#"host="[HOST]""#),
+        (
+            r"kafka_preflight_last_run_timestamp_seconds [0-9.]+",
+            "kafka_preflight_last_run_timestamp_seconds [TIME]",
+        ),
         (r"on host \S+ \(", "on host [HOST] ("),
         (r"checked at \S+\.", "checked at [TIME]."),
-        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[TIME]"),
         (
             r"would give soft \S+ / hard \w+",
             "would give soft [SOFT] / hard [HARD]",

@@ -321,8 +321,8 @@ pub fn render_styled(r: &Report, style: &crate::output::Style) -> String {
     if !r.recommendations.is_empty() {
         let _ = writeln!(out, "\nRecommendations:");
         for rec in &r.recommendations {
-            let head = format!("  {}: {} -> {}", rec.setting, rec.current, rec.recommended);
-            let _ = writeln!(out, "{head}");
+            let head = format!("{}: {} -> {}", rec.setting, rec.current, rec.recommended);
+            let _ = writeln!(out, "  {}", wrap(&head, width, 2, 6));
             if style.explain {
                 let _ = writeln!(out, "      {}", wrap(&rec.reason, width, 6, 6));
             }
