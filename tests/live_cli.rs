@@ -1,16 +1,14 @@
 //! inspect/watch from the command line: fixtures, bad input, permissions and short-lived
 //! commands. None of these need Java.
 
+#[path = "common/mod.rs"]
+mod common;
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
-
-mod common;
-
-const BIN: &str = env!("CARGO_BIN_EXE_kafka-preflight");
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -19,7 +17,7 @@ fn fixture(rel: &str) -> PathBuf {
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
+    common::preflight_process().args(args).output().unwrap()
 }
 
 fn stdout(o: &Output) -> String {
@@ -157,7 +155,7 @@ fn corrupt_proc_files_are_an_error_not_a_panic() {
 fn another_users_process_explains_how_to_run_it() {
     // SAFETY: geteuid cannot fail.
     let me = unsafe { libc::geteuid() };
-    let mut cmd = Command::new(BIN);
+    let mut cmd = common::preflight_process_any_user();
     let target = if me == 0 {
         cmd.uid(65534).gid(65534);
         std::process::id() as i32
@@ -206,7 +204,7 @@ fn watch_refuses_an_unwritable_output_before_starting_anything() {
     let tmp = tempfile::tempdir().unwrap();
     let marker = tmp.path().join("started");
     let csv = tmp.path().join("no/such/dir/w.csv");
-    let o = Command::new(BIN)
+    let o = common::preflight_process()
         .args(["watch", "--csv"])
         .arg(&csv)
         .args(["--", "touch"])
@@ -247,7 +245,7 @@ fn watch_stops_at_the_log_line_and_stops_the_command() {
         "sleep 0.3; echo 'INFO [KafkaServer id=1] started (kafka.server.KafkaServer)' >> '{}'; exec sleep 30",
         log.display()
     );
-    let o = Command::new(BIN)
+    let o = common::preflight_process()
         .args(["watch", "--interval", "20ms", "--duration", "20s"])
         .arg("--log")
         .arg(&log)
@@ -280,7 +278,7 @@ fn watch_ends_when_the_process_settles_and_draws_the_chart() {
     let tmp = tempfile::tempdir().unwrap();
     let svg = tmp.path().join("chart.svg");
     let csv = tmp.path().join("series.csv");
-    let o = Command::new(BIN)
+    let o = common::preflight_process()
         .args(["watch", "--interval", "20ms", "--settle", "300ms", "--stop"])
         .arg("--svg")
         .arg(&svg)
@@ -305,7 +303,7 @@ fn watch_ends_when_the_process_settles_and_draws_the_chart() {
 #[test]
 fn nothing_is_written_without_csv_or_svg() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = Command::new(BIN)
+    let o = common::preflight_process()
         .current_dir(tmp.path())
         .args([
             "watch",

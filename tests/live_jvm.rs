@@ -1,6 +1,8 @@
 //! inspect and watch against a real JVM that maps files the way Kafka maps its indexes
 //! (tests/java/FakeIndexes.java). Skipped, with a message, when javac/java are not on PATH.
 
+#[path = "common/mod.rs"]
+mod common;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -10,9 +12,6 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-mod common;
-
-const BIN: &str = env!("CARGO_BIN_EXE_kafka-preflight");
 /// Small, fixed JVM so its own footprint stays well below the test's limits. Interpreted
 /// only: JIT threads malloc at random moments, and under a tight `ulimit -v` one of those,
 /// not the next index mapping, could be what fails.
@@ -141,7 +140,7 @@ fn json(out: &std::process::Output) -> Value {
 }
 
 fn inspect_json(pid: i32) -> Value {
-    let out = Command::new(BIN)
+    let out = common::preflight_process()
         .args(["inspect", "--pid", &pid.to_string(), "--format", "json"])
         .output()
         .unwrap();
@@ -216,7 +215,7 @@ fn inspect_counts_exactly_the_jvms_index_mappings() {
     assert_eq!(j["top_partitions"][0]["partition"], "t-0");
     assert_eq!(j["top_partitions"][0]["count"], 5);
 
-    let out = Command::new(BIN)
+    let out = common::preflight_process()
         .args(["inspect", "--pid", &jvm.pid().to_string()])
         .output()
         .unwrap();
@@ -246,7 +245,7 @@ fn watch_pid_records_the_peak_and_writes_csv_and_svg() {
             "releaseAfterMs=800".into(),
         ],
     );
-    let out = Command::new(BIN)
+    let out = common::preflight_process()
         .args(["watch", "--pid", &jvm.pid().to_string()])
         .args(["--interval", "50ms", "--duration", "4s", "--settle", "0"])
         .arg("--csv")
@@ -367,7 +366,7 @@ fn watch_a_start_that_dies_with_map_failed_under_ulimit_v() {
         ],
     );
     let script = format!("ulimit -v {limit_kib} && exec java \"$@\"");
-    let out = Command::new(BIN)
+    let out = common::preflight_process()
         .args(["watch", "--interval", "20ms", "--duration", "60s", "--log"])
         .arg(&log)
         .args(["--", "sh", "-c", &script, "sh"])
@@ -409,7 +408,7 @@ fn watch_follows_a_jvm_that_the_start_script_backgrounds() {
     .collect::<Vec<_>>()
     .join(" ");
     let script = format!("java {java} >/dev/null 2>&1 & exit 0");
-    let out = Command::new(BIN)
+    let out = common::preflight_process()
         .args([
             "watch",
             "--interval",

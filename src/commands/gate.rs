@@ -89,7 +89,7 @@ pub fn run(args: GateArgs) -> anyhow::Result<u8> {
     };
     eprint!("{}", gate::message(&outcome, &config, &hatch));
     if let (Outcome::Checked(report), Some(path)) = (&outcome, &args.output) {
-        let text = output::check::render_styled(report, args.format, false);
+        let text = output::check::render(report, args.format);
         // The report is extra: failing to write it must not decide the start.
         if let Err(e) = output::write_atomically(path, &text) {
             eprintln!("kafka-preflight gate: could not write the report: {e:#}");

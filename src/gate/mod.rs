@@ -65,7 +65,7 @@ pub fn run_bounded(
 /// Exit status for the start path: 1 stops the start, and only a FAIL check does that.
 pub fn exit_code(outcome: &Outcome) -> u8 {
     match outcome {
-        Outcome::Checked(r) if r.verdict == Some(crate::verdict::Status::Fail) => {
+        Outcome::Checked(r) if r.verdict == crate::verdict::Status::Fail => {
             crate::exit_codes::CHECK_FAILED
         }
         _ => crate::exit_codes::OK,

@@ -11,7 +11,7 @@ use crate::units;
 use crate::verdict::{Check, Status, Unit};
 
 pub fn render(r: &Report, config: &Path, hatch: &Hatch) -> String {
-    let verdict = r.verdict.unwrap_or(Status::Pass);
+    let verdict = r.verdict;
     let what = match verdict {
         Status::Fail => "FAIL, stopping this start",
         Status::Warn => "WARN, the start goes on",
@@ -26,7 +26,13 @@ pub fn render(r: &Report, config: &Path, hatch: &Hatch) -> String {
         match c.status {
             Status::Pass => {}
             s => {
-                let _ = writeln!(out, "  {} {}: {}", status_word(s), c.id, c.message);
+                // The short bootstrap-check form fits journald; the rationale is in --output.
+                let text = if c.summary.is_empty() {
+                    &c.message
+                } else {
+                    &c.summary
+                };
+                let _ = writeln!(out, "  {} {}: {}", status_word(s), c.id, text);
             }
         }
     }

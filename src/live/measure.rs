@@ -53,19 +53,9 @@ pub struct Limits {
     pub open_files: LimitPair,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LimitPair {
-    pub soft: Option<u64>,
-    pub hard: Option<u64>,
-    /// Where the numbers came from, so an operator can tell the process's limits from a shell's.
-    pub source: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SystemLimit {
-    pub value: u64,
-    pub source: String,
-}
+/// The one limits shape ([`crate::limits::Rlimit`], [`crate::limits::MapCount`]): what
+/// `inspect` and `watch` report is what `check` compares.
+pub use crate::limits::{MapCount as SystemLimit, Rlimit as LimitPair};
 
 /// Percent of the (soft) limit still free; None when unlimited.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

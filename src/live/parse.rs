@@ -2,7 +2,7 @@
 //! tests feed fixtures) and delegates the format to procfs-core where it has a parser; maps,
 //! the one file that grows with the broker, has its own reader (super::maps).
 
-use procfs::process::{LimitValue, Limits, Status};
+use procfs::process::Status;
 use procfs::{FromRead, Meminfo};
 use serde::Serialize;
 
@@ -54,34 +54,20 @@ pub struct ProcLimits {
     pub open_files: SoftHard,
 }
 
+/// `/proc/PID/limits` through the one parser `check --pid` uses too
+/// ([`crate::limits::parse_proc_limits`]), so both accept and refuse the same files.
 pub fn parse_limits(bytes: &[u8]) -> Result<ProcLimits, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
-    // procfs-core indexes from the end of each line with unchecked subtraction, so a blank or
-    // truncated line would panic inside it; every real row has at least 4 words.
-    let cleaned: String = text
-        .lines()
-        .filter(|l| l.split_whitespace().count() >= 4)
-        .flat_map(|l| [l, "\n"])
-        .collect();
-    if !cleaned.contains("Max address space") || !cleaned.contains("Max open files") {
-        return Err("no 'Max address space' or 'Max open files' row".into());
-    }
-    let l = Limits::from_read(cleaned.as_bytes()).map_err(|e| e.to_string())?;
-    let pair = |l: procfs::process::Limit| SoftHard {
-        soft: value(l.soft_limit),
-        hard: value(l.hard_limit),
+    let (vm, nofile) = crate::limits::parse_proc_limits(text, std::path::Path::new("limits"))
+        .map_err(|e| e.to_string())?;
+    let pair = |r: crate::limits::Rlimit| SoftHard {
+        soft: r.soft,
+        hard: r.hard,
     };
     Ok(ProcLimits {
-        address_space: pair(l.max_address_space),
-        open_files: pair(l.max_open_files),
+        address_space: pair(vm),
+        open_files: pair(nofile),
     })
-}
-
-fn value(v: LimitValue) -> Option<u64> {
-    match v {
-        LimitValue::Unlimited => None,
-        LimitValue::Value(n) => Some(n),
-    }
 }
 
 /// MemAvailable from /proc/meminfo, in bytes (None on kernels before 3.14).

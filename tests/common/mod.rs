@@ -11,7 +11,60 @@ pub fn preflight() -> Command {
 
 /// [`preflight`] as a plain process, for tests that need its pipes (spawn, close stdout).
 pub fn preflight_process() -> std::process::Command {
-    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("kafka-preflight"));
+    model_neutral(std::process::Command::new(binary()))
+}
+
+/// The built binary, for a test that must start it through another program (`script`).
+pub fn binary() -> std::path::PathBuf {
+    assert_cmd::cargo::cargo_bin("kafka-preflight")
+}
+
+/// [`preflight_process`] for a test that runs the binary as another user (`nobody`): the
+/// binary is linked (or copied) into a directory anyone can enter, since the checkout may sit
+/// in a home directory only its owner can.
+pub fn preflight_process_any_user() -> std::process::Command {
+    model_neutral(std::process::Command::new(binary_any_user_can_run()))
+}
+
+fn binary_any_user_can_run() -> std::path::PathBuf {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    static PATH: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let bin = binary();
+        let meta = std::fs::metadata(&bin).expect("the built binary");
+        // Keyed by the build's inode and mtime: re-runs reuse it, a rebuild gets its own.
+        let dir = std::env::temp_dir()
+            .join("kafka-preflight-tests")
+            .join(format!("{}-{}", meta.ino(), meta.mtime()));
+        let target = dir.join("kafka-preflight");
+        // Links to earlier builds would keep their blocks alive.
+        for old in std::fs::read_dir(dir.parent().unwrap())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if old.path() != dir {
+                let _ = std::fs::remove_dir_all(old.path());
+            }
+        }
+        if !target.exists() {
+            std::fs::create_dir_all(&dir).unwrap();
+            let tmp = dir.join(format!(".kafka-preflight.{}", std::process::id()));
+            if std::fs::hard_link(&bin, &tmp).is_err() {
+                std::fs::copy(&bin, &tmp).unwrap();
+            }
+            // Another test process may have won the race: either copy is the same binary.
+            let _ = std::fs::rename(&tmp, &target);
+        }
+        for d in [dir.parent().unwrap(), dir.as_path()] {
+            let _ = std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755));
+        }
+        target
+    })
+    .clone()
+}
+
+fn model_neutral(mut c: std::process::Command) -> std::process::Command {
     for var in MODEL_ENV {
         c.env_remove(var);
     }
@@ -130,4 +183,33 @@ pub fn tool(name: &str) -> Option<std::path::PathBuf> {
         eprintln!("SKIPPED: {name} not on PATH (source .ci/install-fleet-tools to install it)");
     }
     found
+}
+
+/// Asserts an insta snapshot with what differs between runs and machines redacted: the host,
+/// the time of the check and this shell's own limits.
+pub fn snapshot(name: &str, text: &str) {
+    let mut settings = insta::Settings::clone_current();
+    // Timestamps first, so the phrase filters below never cut one in half.
+    for (re, to) in [
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[TIME]"),
+        (r#""host": "[^"]*""#, r#""host": "[HOST]""#),
+        (r#""checked_at": "[^"]*""#, r#""checked_at": "[TIME]""#),
+        (r#"host="[^"]*""#, r#"host="[HOST]""#),
+        (
+            r"kafka_preflight_last_run_timestamp_seconds [0-9.]+",
+            "kafka_preflight_last_run_timestamp_seconds [TIME]",
+        ),
+        (r"on host \S+ \(", "on host [HOST] ("),
+        (r"checked at \S+\.", "checked at [TIME]."),
+        (
+            r"would give soft \S+ / hard \w+",
+            "would give soft [SOFT] / hard [HARD]",
+        ),
+    ] {
+        settings.add_filter(re, to);
+    }
+    settings.set_prepend_module_to_snapshot(false);
+    // Beside the tests that call this, not beside this shared file.
+    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"));
+    settings.bind(|| insta::assert_snapshot!(name, text));
 }

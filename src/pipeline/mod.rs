@@ -3,6 +3,9 @@
 //! verdict -> the [`Report`]). `check` runs them on a scan; `plan` and `diff` hand
 //! [`evaluate`] an inventory of their own, so all three judge a broker the same way.
 
+pub mod diff;
+pub mod plan;
+
 use std::time::Duration;
 
 use crate::config::jvm::JvmOptions;
@@ -403,14 +406,14 @@ pub fn evaluate(o: &CheckOptions, p: &Prepared, s: &Scanned) -> anyhow::Result<R
         ),
         scenario: o.scenario,
         inventory: inv,
-        estimate: Some(estimate),
-        limits: Some(LimitsSection::new(&env.limits, nofile)),
-        verdict: Some(verdict),
-        topics: Some(report::TopicsInput {
+        estimate,
+        limits: LimitsSection::new(&env.limits, nofile),
+        verdict,
+        topics: report::TopicsInput {
             catalog,
             inferred: s.inferred.clone(),
             show: o.show_topics,
-        }),
+        },
         problems,
     }))
 }
