@@ -13,7 +13,7 @@ fn table(root: &std::path::Path, columns: Option<&str>, extra: &[&str]) -> Strin
     c.current_dir(root)
         .args(["check", "--log-dirs", "data-1,data-2", "-q"])
         .args(["--kafka-version", "3.9.0", "--heap", "1g", "--cores", "2"])
-        .args(["--ulimit-v", "4000000", "--ulimit-n", "100000"])
+        .args(["--ulimit-v", "3930000", "--ulimit-n", "100000"])
         .args(["--max-map-count", "65530"])
         .args(extra)
         .env_remove("COLUMNS");
@@ -50,7 +50,7 @@ fn the_first_line_is_the_verdict_with_the_failing_checks() {
     let flat = t.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
         flat.contains(
-            "max virtual memory (ulimit -v) [4000000 KiB] is too low, increase to at least ["
+            "max virtual memory (ulimit -v) [3930000 KiB] is too low, increase to at least ["
         ),
         "{t}"
     );
