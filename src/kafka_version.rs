@@ -72,6 +72,8 @@ fn has_kafka_19390(v: KafkaVersion) -> bool {
 pub enum VersionSource {
     Flag,
     LibsJar,
+    /// The core jar on the class path (or among the open files) of `--pid`.
+    RunningBroker,
     Default,
 }
 
@@ -142,23 +144,10 @@ pub fn detect_from_home(home: &Path) -> Result<KafkaVersion, String> {
     let mut core = None;
     let mut clients = None;
     for e in rd.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Some(stem) = name.strip_suffix(".jar") else {
-            continue;
-        };
-        if ["-sources", "-javadoc", "-test", "-tests", "-scaladoc"]
-            .iter()
-            .any(|s| stem.ends_with(s))
-        {
-            continue;
-        }
-        if let Some(rest) = stem.strip_prefix("kafka_") {
-            // kafka_2.13-4.0.0: the Scala version comes first.
-            if let Some((_, v)) = rest.split_once('-') {
-                core = parse_jar_version(v).or(core);
-            }
-        } else if let Some(v) = stem.strip_prefix("kafka-clients-") {
-            clients = parse_jar_version(v).or(clients);
+        match jar_version(&e.file_name().to_string_lossy()) {
+            Some((JarKind::Core, v)) => core = Some(v),
+            Some((JarKind::Clients, v)) => clients = Some(v),
+            None => {}
         }
     }
     core.or(clients).ok_or_else(|| {
@@ -167,6 +156,32 @@ pub fn detect_from_home(home: &Path) -> Result<KafkaVersion, String> {
             libs.display()
         )
     })
+}
+
+/// Which Kafka jar a file name is: the broker's core jar or the clients jar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JarKind {
+    Core,
+    Clients,
+}
+
+/// The version in a jar's file name: `kafka_<scala>-<version>.jar` (the core jar, 0.8 - 4.x) or
+/// `kafka-clients-<version>.jar`; sources, javadoc and test jars are not the release.
+pub fn jar_version(file_name: &str) -> Option<(JarKind, KafkaVersion)> {
+    let stem = file_name.strip_suffix(".jar")?;
+    if ["-sources", "-javadoc", "-test", "-tests", "-scaladoc"]
+        .iter()
+        .any(|s| stem.ends_with(s))
+    {
+        return None;
+    }
+    if let Some(rest) = stem.strip_prefix("kafka_") {
+        // kafka_2.13-4.0.0: the Scala version comes first.
+        let (_, v) = rest.split_once('-')?;
+        return Some((JarKind::Core, parse_jar_version(v)?));
+    }
+    let v = stem.strip_prefix("kafka-clients-")?;
+    Some((JarKind::Clients, parse_jar_version(v)?))
 }
 
 /// A jar's version; Confluent Platform builds (`7.4.0-ccs`, `-ce`) map to the Apache release

@@ -175,14 +175,15 @@ fn pid_source_reads_proc_root_pid_limits() {
         ..h.inputs()
     })
     .unwrap();
-    assert_eq!(l.virtual_memory.soft, Some(INCIDENT_BYTES));
-    assert_eq!(l.open_files.hard, Some(100000));
+    let r = l.running_broker.unwrap();
+    assert_eq!(r.virtual_memory.soft, Some(INCIDENT_BYTES));
+    assert_eq!(r.open_files.hard, Some(100000));
     assert!(
-        l.virtual_memory.source.contains("4242/limits"),
+        r.virtual_memory.source.contains("4242/limits"),
         "{}",
-        l.virtual_memory.source
+        r.virtual_memory.source
     );
-    assert!(l.open_files.source.contains("running process 4242"));
+    assert!(r.open_files.source.contains("running process 4242"));
 }
 
 #[test]

@@ -142,9 +142,10 @@ pub struct CheckArgs {
     /// vm.max_map_count (default: /proc/sys/vm/max_map_count).
     #[arg(long, value_name = "N", help_heading = "Limits")]
     pub max_map_count: Option<String>,
-    /// Take the limits from a running broker's /proc/PID/limits.
-    #[arg(long, value_name = "PID", help_heading = "Limits")]
-    pub pid: Option<i32>,
+    /// A running broker (a pid, or `auto` for the one running here): its release, JVM options,
+    /// environment and unit, and its /proc/PID/limits. It must be a JVM running kafka.Kafka.
+    #[arg(long, value_name = "PID|auto", help_heading = "Limits", value_parser = crate::live::parse_pid_arg)]
+    pub pid: Option<crate::live::PidArg>,
     /// Take LimitAS=, LimitNOFILE= and KAFKA_HEAP_OPTS from a systemd unit (file or name) and
     /// its drop-ins.
     #[arg(long, value_name = "FILE|NAME", help_heading = "Limits")]
@@ -212,6 +213,11 @@ pub struct Prepared {
     pub jvm: JvmOptions,
     pub heap_source: Option<String>,
     pub explicit_gc_disabled: bool,
+    /// `--pid`, identified as a broker.
+    pub broker: Option<crate::live::BrokerProcess>,
+    /// A systemd unit was read (named or found from the broker's cgroup): its environment,
+    /// not this shell's, is the broker's.
+    pub unit_read: bool,
 }
 
 pub fn prepare(args: &CheckArgs) -> anyhow::Result<Prepared> {
@@ -221,6 +227,12 @@ pub fn prepare(args: &CheckArgs) -> anyhow::Result<Prepared> {
         );
     }
     let config = BrokerConfig::load(args.config.as_deref(), &args.set, args.log_dirs.as_deref())?;
+    let broker = args
+        .pid
+        .as_ref()
+        .map(|a| crate::live::resolve_pid(&crate::live::ProcFs::system(), a))
+        .transpose()?;
+    let from_broker = broker.as_ref().and_then(|b| b.version.clone());
     let (version, version_source) = match (&args.kafka_version, &args.kafka_home) {
         (Some(v), _) => (
             v.parse::<KafkaVersion>()
@@ -232,10 +244,13 @@ pub fn prepare(args: &CheckArgs) -> anyhow::Result<Prepared> {
                 .map_err(|e| anyhow::anyhow!("--kafka-home: {e}"))?,
             VersionSource::LibsJar,
         ),
-        (None, None) => (kafka_version::DEFAULT_VERSION, VersionSource::Default),
+        (None, None) => match from_broker {
+            Some((v, _)) => (v, VersionSource::RunningBroker),
+            None => (kafka_version::DEFAULT_VERSION, VersionSource::Default),
+        },
     };
     let rules = Rules::for_version(version);
-    let limits = limits::resolve(&LimitInputs {
+    let mut inputs = LimitInputs {
         ulimit_v: args.ulimit_v.clone(),
         ulimit_n: args.ulimit_n.clone(),
         max_map_count: args
@@ -243,24 +258,71 @@ pub fn prepare(args: &CheckArgs) -> anyhow::Result<Prepared> {
             .as_deref()
             .map(limits::parse_max_map_count)
             .transpose()?,
-        pid: args.pid,
+        pid: broker.as_ref().map(|b| b.pid),
         systemd_unit: args.systemd_unit.clone(),
         user: args.user.clone(),
         ..LimitInputs::default()
-    })?;
+    };
+    // A broker in a systemd unit's cgroup is restarted by that unit: its file decides the next
+    // start unless --systemd-unit names another (or it cannot be found here).
+    let discovered_unit = broker
+        .as_ref()
+        .and_then(|b| b.unit.clone())
+        .filter(|_| args.systemd_unit.is_none() && args.user.is_none());
+    let mut limits = match &discovered_unit {
+        Some(unit) => {
+            inputs.systemd_unit = Some(unit.clone());
+            match limits::resolve(&inputs) {
+                Err(limits::LimitError::UnitNotFound { .. }) => {
+                    inputs.systemd_unit = None;
+                    let mut l = limits::resolve(&inputs)?;
+                    l.notes.push(format!(
+                        "the running broker belongs to {unit}, but its unit file is not in the systemd unit directories here; pass --systemd-unit FILE"
+                    ));
+                    l
+                }
+                other => other?,
+            }
+        }
+        None => limits::resolve(&inputs)?,
+    };
+    let unit_read = inputs.systemd_unit.is_some();
+    if let (Some(u), Some(b)) = (&inputs.systemd_unit, &broker) {
+        if args.systemd_unit.is_none() {
+            limits.notes.push(format!(
+                "limits and environment of the next start from {u}, the unit running pid {}",
+                b.pid
+            ));
+        }
+    }
 
-    // The broker's JVM options: a systemd unit's environment replaces this shell's.
+    // The broker's JVM options, from what starts it next: its systemd unit's environment (on
+    // top of the running broker's command line, which has the start script's defaults), else
+    // the running broker's command line, else this shell's KAFKA_* variables.
     let mut jvm = JvmOptions::default();
     let mut heap_source = None;
     let perf_set;
-    if let Some(unit_opts) = &limits.jvm_opts_from_unit {
-        jvm.extend(unit_opts, "the systemd unit's environment")?;
-        perf_set = limits
-            .unit_environment
-            .contains_key("KAFKA_JVM_PERFORMANCE_OPTS");
+    if let Some(b) = &broker {
+        jvm.extend(&b.jvm_options(), "the running broker's command line")?;
         if jvm.heap_max.is_some() {
-            heap_source = Some("-Xmx from the systemd unit's environment".into());
+            heap_source = Some(format!("-Xmx of the running broker (pid {})", b.pid));
         }
+    }
+    if unit_read {
+        if let Some(unit_opts) = &limits.jvm_opts_from_unit {
+            let before = jvm.heap_max;
+            jvm.extend(unit_opts, "the systemd unit's environment")?;
+            if jvm.heap_max != before {
+                heap_source = Some("-Xmx from the systemd unit's environment".into());
+            }
+        }
+        perf_set = broker.is_some()
+            || limits
+                .unit_environment
+                .contains_key("KAFKA_JVM_PERFORMANCE_OPTS");
+    } else if broker.is_some() {
+        // The command line shows the start script's defaults as they were applied.
+        perf_set = true;
     } else {
         perf_set = std::env::var_os("KAFKA_JVM_PERFORMANCE_OPTS").is_some();
         for var in [
@@ -300,7 +362,23 @@ pub fn prepare(args: &CheckArgs) -> anyhow::Result<Prepared> {
         jvm,
         heap_source,
         explicit_gc_disabled,
+        broker,
+        unit_read,
     })
+}
+
+/// MALLOC_ARENA_MAX of the next start's environment: the unit's when a unit starts it, else the
+/// running broker's (/proc/PID/environ), else this shell's.
+fn malloc_arena_max(p: &Prepared) -> Option<u64> {
+    const VAR: &str = "MALLOC_ARENA_MAX";
+    let text = if p.unit_read {
+        p.limits.unit_environment.get(VAR).cloned()
+    } else if let Some(b) = &p.broker {
+        b.env(VAR).map(str::to_string)
+    } else {
+        std::env::var(VAR).ok()
+    };
+    text.and_then(|v| v.trim().parse().ok())
 }
 
 /// Scans the broker's log dirs and resolves per-topic settings (inference included).
@@ -387,15 +465,11 @@ pub fn evaluate(
     let cores = args
         .cores
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u64));
-    let malloc_arena_max = args.malloc_arena_max.or_else(|| {
-        std::env::var("MALLOC_ARENA_MAX")
-            .ok()
-            .and_then(|v| v.trim().parse().ok())
-    });
+    let malloc_arena_max = args.malloc_arena_max.or_else(|| malloc_arena_max(p));
     // --pid: the running broker's own numbers calibrate the baseline (explicit flags still win).
-    let measured = match args.pid {
-        Some(pid) => {
-            Some(crate::live::measure(pid).map_err(|e| anyhow::anyhow!("--pid {pid}: {e}"))?)
+    let measured = match &p.broker {
+        Some(b) => {
+            Some(crate::live::measure(b.pid).map_err(|e| anyhow::anyhow!("--pid {}: {e}", b.pid))?)
         }
         None => None,
     };

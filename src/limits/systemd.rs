@@ -174,8 +174,9 @@ pub(crate) fn read_unit(
 
     let heap_opts = env.get("KAFKA_HEAP_OPTS").map(|(v, _)| v.clone());
     let mut jvm_env = BTreeMap::new();
-    for k in JVM_OPTION_VARS {
-        if let Some((v, here)) = env.get(k) {
+    // glibc reads MALLOC_ARENA_MAX from the environment: the unit's value, not the operator's.
+    for k in JVM_OPTION_VARS.iter().chain(&["MALLOC_ARENA_MAX"]) {
+        if let Some((v, here)) = env.get(*k) {
             notes.push(format!("unit {name}: {k}={v:?} from {here}"));
             jvm_env.insert(k.to_string(), v.clone());
         }

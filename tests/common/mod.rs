@@ -1,6 +1,8 @@
 //! Shared by the CLI tests.
 #![allow(dead_code)] // each test crate uses a part
 
+pub mod java;
+
 use assert_cmd::Command;
 
 /// The binary with the environment that would change the model removed (the broker's JVM
