@@ -1,5 +1,6 @@
 //! server.properties (+ `--set` overrides) -> [`BrokerConfig`], with Kafka's defaults and validators.
 
+pub mod java_properties;
 pub mod jvm;
 mod keys;
 pub mod properties;
