@@ -17,12 +17,13 @@ use crate::scan::{self, ScanOptions, Scenario};
 use crate::verdict::{self, EffectiveLimits, Status, VerdictInput};
 
 const CHECK_AFTER_HELP: &str = "\
-Limit sources (the first that says anything about a limit wins; the report names it):
+Limit sources: what the next start gets (the first that says anything wins; the report names it):
   1. --ulimit-v, --ulimit-n, --max-map-count
-  2. --pid PID: /proc/PID/limits of a running broker
-  3. --systemd-unit: LimitAS=, LimitNOFILE= and the unit's Environment= (with drop-ins)
-  4. --user: /etc/security/limits.conf and limits.d (PAM logins only)
-  5. this shell's own rlimits, which a broker started from it inherits
+  2. --systemd-unit, else the unit whose cgroup holds --pid: LimitAS=, LimitNOFILE= and the
+     unit's Environment= (with drop-ins)
+  3. --user: /etc/security/limits.conf and limits.d (PAM logins only)
+  4. this shell's own rlimits, which a broker started from it inherits
+  --pid's /proc/PID/limits are shown beside them as what the running broker has.
   vm.max_map_count: --max-map-count, else /proc/sys/vm/max_map_count
 
 Examples:
@@ -30,7 +31,7 @@ Examples:
   kafka-preflight check -c /etc/kafka/server.properties --systemd-unit kafka
 
   # The limits of the running broker, as a PR comment
-  kafka-preflight check -c server.properties --pid \"$(pgrep -f kafka.Kafka)\" --format markdown
+  kafka-preflight check -c server.properties --pid auto --format markdown
 
   # node_exporter textfile-collector metrics, no progress bar
   kafka-preflight check -c server.properties -q --format prometheus -o kafka_preflight.prom
@@ -520,6 +521,10 @@ pub fn evaluate(
         .chain(estimate.problems.iter())
         .chain(catalog.problems.iter())
         .cloned()
+        .chain(crate::config::unknown_keys::problems(
+            &p.config.settings,
+            p.rules.version,
+        ))
         .collect();
     // The newest release unmaps on resize (KAFKA-19390): the least garbage of any version.
     let version_warning = (p.version_source == VersionSource::Default).then(|| {

@@ -4,6 +4,7 @@ pub mod java_properties;
 pub mod jvm;
 mod keys;
 pub mod properties;
+pub mod unknown_keys;
 
 use std::path::{Path, PathBuf};
 
