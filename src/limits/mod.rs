@@ -35,7 +35,10 @@ use std::path::{Path, PathBuf};
 
 pub use flags::{parse_max_map_count, parse_ulimit_n, parse_ulimit_v};
 pub use procfile::parse_proc_limits;
-pub use systemd::{parse_env_file, parse_environment_words, parse_systemd_rlimit, JVM_OPTION_VARS};
+pub use systemd::{
+    parse_env_file, parse_environment_words, parse_systemd_rlimit, service_assignments,
+    JVM_OPTION_VARS,
+};
 
 /// The kernel's `vm.max_map_count` default (`DEFAULT_MAX_MAP_COUNT`, 65536 - 6).
 pub const KERNEL_DEFAULT_MAX_MAP_COUNT: u64 = 65530;
@@ -168,7 +171,7 @@ pub enum LimitError {
     NoSuchProcess { pid: i32, path: PathBuf },
     #[error("--pid {pid}: permission denied reading {path}; run as root or as the broker's user")]
     PidPermission { pid: i32, path: PathBuf },
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {source}{}", if source.kind() == std::io::ErrorKind::PermissionDenied { ": run as the broker's user or root" } else { "" })]
     Io {
         path: PathBuf,
         source: std::io::Error,
