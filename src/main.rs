@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use kafka_preflight::cli::{Cli, Command};
-use kafka_preflight::{commands, exit_codes};
+use kafka_preflight::{commands, exit_codes, output};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -18,6 +18,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => exit_codes::code(code),
+        // `| head -1` had what it wanted: nothing went wrong.
+        Err(e) if output::is_stdout_closed(&e) => exit_codes::code(exit_codes::OK),
         Err(e) => {
             eprintln!("kafka-preflight: error: {e:#}");
             exit_codes::code(exit_codes::TOOL_ERROR)

@@ -23,14 +23,190 @@ pub enum Status {
     Fail,
 }
 
+/// The checks, in the order every output lists them.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckId {
+    VirtualMemory,
+    VirtualMemoryUnlimited,
+    MapAreas,
+    MapAreasSteadyState,
+    OpenFiles,
+    RecoveryTime,
+    LogDirs,
+}
+
+/// What a check's numbers count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Bytes,
+    Count,
+    Seconds,
+}
+
+impl CheckId {
+    pub const ALL: [CheckId; 7] = [
+        CheckId::VirtualMemory,
+        CheckId::VirtualMemoryUnlimited,
+        CheckId::MapAreas,
+        CheckId::MapAreasSteadyState,
+        CheckId::OpenFiles,
+        CheckId::RecoveryTime,
+        CheckId::LogDirs,
+    ];
+
+    /// The id as JSON, CSV and Prometheus labels spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckId::VirtualMemory => "virtual_memory",
+            CheckId::VirtualMemoryUnlimited => "virtual_memory_unlimited",
+            CheckId::MapAreas => "map_areas",
+            CheckId::MapAreasSteadyState => "map_areas_steady_state",
+            CheckId::OpenFiles => "open_files",
+            CheckId::RecoveryTime => "recovery_time",
+            CheckId::LogDirs => "log_dirs",
+        }
+    }
+
+    pub fn unit(self) -> Unit {
+        match self {
+            CheckId::VirtualMemory | CheckId::VirtualMemoryUnlimited => Unit::Bytes,
+            CheckId::RecoveryTime => Unit::Seconds,
+            _ => Unit::Count,
+        }
+    }
+
+    /// Whether the check can fail; the others only warn (or, like `log_dirs`, have no limit).
+    pub fn can_fail(self) -> bool {
+        matches!(
+            self,
+            CheckId::VirtualMemory | CheckId::MapAreas | CheckId::OpenFiles | CheckId::LogDirs
+        )
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for CheckId {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        CheckId::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| format!("unknown check id {s:?}"))
+    }
+}
+
+/// Which estimate a check compares with its limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Case {
+    /// Replaced index mappings are freed at once (the JDK's GC-and-retry on a failed map).
+    Best,
+    /// Replaced mappings linger until a GC that may not come in time.
+    Worst,
+}
+
+/// Why `required` is the number it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// Best case: on a failed map the JDK runs System.gc() and retries once.
+    GcRetry,
+    /// Worst case: -XX:+DisableExplicitGC makes that retry useless.
+    ExplicitGcDisabled,
+    /// Worst case: a failed map inside segment recovery is not retried by Kafka.
+    Recovery,
+    /// The most files open at once during the start.
+    Peak,
+    /// Map areas once the running broker has touched old segments (warns only).
+    SteadyState,
+    /// Any finite `ulimit -v` (warns only).
+    Finite,
+    /// Slowest log dir's recovery against --recovery-warn (warns only).
+    RecoveryWarn,
+    /// Problems in the log dirs that stop or slow the start.
+    Problems,
+}
+
+impl Rule {
+    pub fn case(self) -> Option<Case> {
+        match self {
+            Rule::GcRetry => Some(Case::Best),
+            Rule::ExplicitGcDisabled | Rule::Recovery => Some(Case::Worst),
+            _ => None,
+        }
+    }
+
+    /// A few words for a table cell.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Rule::GcRetry => "best case (GC and retry)",
+            Rule::ExplicitGcDisabled => "worst case (explicit GC disabled)",
+            Rule::Recovery => "worst case (segments are recovered)",
+            Rule::Peak => "peak during the start",
+            Rule::SteadyState => "steady state",
+            Rule::Finite => "any finite limit",
+            Rule::RecoveryWarn => "--recovery-warn",
+            Rule::Problems => "log dir problems",
+        }
+    }
+}
+
+/// One check. For the checks that can fail, `status` is `fail` exactly when `required` is above
+/// `limit`, and every output shows `required` as the need: setting the limit to it never fails.
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
-    pub id: &'static str,
+    pub id: CheckId,
     pub status: Status,
-    pub needed: Option<u64>,
+    /// The value compared with `limit` (unit: see [`CheckId::unit`]); None when the check has
+    /// no number (`log_dirs`, `virtual_memory_unlimited`).
+    pub required: Option<u64>,
+    pub rule: Rule,
+    /// `best` or `worst` when the check picks one of the two peaks, else absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<Case>,
+    /// The best- and worst-case peaks behind `required`, for the checks that have both.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needed_best: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needed_worst: Option<u64>,
     /// None = unlimited.
     pub limit: Option<u64>,
     pub message: String,
+}
+
+impl Check {
+    fn new(id: CheckId, status: Status, required: Option<u64>, rule: Rule) -> Self {
+        Check {
+            id,
+            status,
+            required,
+            rule,
+            case: rule.case(),
+            needed_best: None,
+            needed_worst: None,
+            limit: None,
+            message: String::new(),
+        }
+    }
+
+    /// `1 - required / limit`: the share of the limit left, negative when over it, 1 when
+    /// unlimited; None without a number or for a zero limit.
+    pub fn headroom_ratio(&self) -> Option<f64> {
+        let r = self.required?;
+        match self.limit {
+            None => Some(1.0),
+            Some(0) => None,
+            Some(l) => Some(1.0 - r as f64 / l as f64),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -106,189 +282,277 @@ pub fn customary_map_count(n: u64) -> u64 {
     v
 }
 
-fn status_of(threshold: u64, worst: u64, limit: Option<u64>, recovers: bool) -> Status {
+/// What a start that peaks at `best`..`worst` must fit: the worst case when the JDK's
+/// GC-and-retry cannot help (explicit GC disabled) or Kafka does not retry (segment recovery),
+/// else the best case.
+fn required_of(best: u64, worst: u64, gc_disabled: bool, recovers: bool) -> (u64, Rule) {
+    if gc_disabled {
+        (worst, Rule::ExplicitGcDisabled)
+    } else if recovers {
+        (worst, Rule::Recovery)
+    } else {
+        (best, Rule::GcRetry)
+    }
+}
+
+/// Fail exactly when `required` is above the limit; warn when it leaves under 10% headroom or
+/// a worse case than the one required does not fit.
+fn status_of(required: u64, worst: u64, limit: Option<u64>) -> Status {
     let Some(l) = limit else {
         return Status::Pass;
     };
-    if threshold > l || (recovers && worst > l) {
+    if required > l {
         Status::Fail
-    } else if worst > l || threshold as f64 > HEADROOM * l as f64 {
+    } else if worst > l || required as f64 > HEADROOM * l as f64 {
         Status::Warn
     } else {
         Status::Pass
     }
 }
 
-pub fn judge(input: &VerdictInput) -> Verdict {
-    let e = input.estimate;
-    let l = input.limits;
-    let recovers = e.recovered_segments > 0;
-    let gc_note = if input.explicit_gc_disabled {
-        "explicit GC is disabled (-XX:+DisableExplicitGC), so the JDK's GC-and-retry on a failed map cannot free replaced mappings: the worst case is the threshold"
-    } else {
-        "on a failed map the JDK runs System.gc() and retries once, so the best case is the threshold; whether replaced mappings are freed in time depends on the GC"
-    };
-    let consequence = if input.rules.map_failure_truncates {
-        "a failed map inside segment recovery makes Kafka 4.x truncate the segment and delete later ones: the broker starts with DATA MISSING"
-    } else {
-        "a failed map inside segment recovery takes the log dir offline (the broker shuts down when all dirs fail)"
-    };
-    let mut checks = Vec::new();
+/// A need in KiB as `ulimit -v` takes it, rounded up so that the stated value fits.
+fn kib_up(b: u64) -> String {
+    format!("{} KiB", b.div_ceil(1024))
+}
 
-    // virtual_memory
-    let (best, worst) = (e.virtual_memory_bytes.best, e.virtual_memory_bytes.worst);
-    let threshold = if input.explicit_gc_disabled {
-        worst
+/// ", and the worst case [X]" when the worst case is not the number required.
+fn worse_case(required: u64, worst: u64, f: impl Fn(u64) -> String) -> String {
+    if worst > required {
+        format!(" and the worst case [{}]", f(worst))
     } else {
-        best
-    };
-    let status = status_of(threshold, worst, l.virtual_memory, recovers);
+        String::new()
+    }
+}
+
+/// The facts every check's message draws on.
+struct Context<'a> {
+    input: &'a VerdictInput<'a>,
+    recovers: bool,
+    gc_note: &'static str,
+    consequence: &'static str,
+}
+
+impl<'a> Context<'a> {
+    fn new(input: &'a VerdictInput<'a>) -> Self {
+        Context {
+            input,
+            recovers: input.estimate.recovered_segments > 0,
+            gc_note: if input.explicit_gc_disabled {
+                "explicit GC is disabled (-XX:+DisableExplicitGC), so the JDK's GC-and-retry on a failed map cannot free replaced mappings: the worst case must fit"
+            } else {
+                "on a failed map the JDK runs System.gc() and retries once, so the best case must fit; whether replaced mappings are freed in time depends on the GC"
+            },
+            consequence: if input.rules.map_failure_truncates {
+                "a failed map inside segment recovery makes Kafka 4.x truncate the segment and delete later ones: the broker starts with DATA MISSING"
+            } else {
+                "a failed map inside segment recovery takes the log dir offline (the broker shuts down when all dirs fail)"
+            },
+        }
+    }
+
+    fn required(&self, best: u64, worst: u64) -> (u64, Rule) {
+        required_of(best, worst, self.input.explicit_gc_disabled, self.recovers)
+    }
+}
+
+fn virtual_memory(c: &Context) -> Check {
+    let e = c.input.estimate;
+    let l = c.input.limits;
+    let (best, worst) = (e.virtual_memory_bytes.best, e.virtual_memory_bytes.worst);
+    let (required, rule) = c.required(best, worst);
+    let status = status_of(required, worst, l.virtual_memory);
+    let src = &l.virtual_memory_source;
     let message = match (status, l.virtual_memory) {
         (_, None) => format!(
-            "virtual memory: unlimited ({}); the next start needs {} best case, {} worst case",
-            l.virtual_memory_source,
+            "virtual memory: unlimited ({src}); the next start needs {} best case, {} worst case",
             units::bytes(best),
             units::bytes(worst)
         ),
-        (Status::Fail, Some(lim)) if threshold > lim => format!(
-            "max virtual memory (ulimit -v) [{}] is too low: the next start needs at least [{}] ({}); the start will fail with 'Map failed'. Fix: run the broker with ulimit -v unlimited (source: {})",
-            kib_of(lim), kib_of(threshold), gc_note, l.virtual_memory_source
+        (Status::Fail, Some(lim)) if rule == Rule::Recovery => format!(
+            "max virtual memory (ulimit -v) [{}] is below the [{}] a start that recovers {} segment(s) needs (its worst case): {}. Fix: ulimit -v unlimited (source: {src})",
+            kib_of(lim), kib_up(required), e.recovered_segments, c.consequence
         ),
         (Status::Fail, Some(lim)) => format!(
-            "max virtual memory (ulimit -v) [{}] is below the worst case [{}] of a start that recovers {} segment(s): {consequence}. Best case {} fits only if the GC frees replaced mappings in time. Fix: ulimit -v unlimited (source: {})",
-            kib_of(lim), kib_of(worst), e.recovered_segments, kib_of(best), l.virtual_memory_source
+            "max virtual memory (ulimit -v) [{}] is too low: the next start needs at least [{}] ({}); the start will fail with 'Map failed'. Fix: run the broker with ulimit -v unlimited (source: {src})",
+            kib_of(lim), kib_up(required), c.gc_note
         ),
         (Status::Warn, Some(lim)) => format!(
-            "max virtual memory (ulimit -v) [{}] fits the best case [{}] but not the worst [{}], or leaves under {:.0}% headroom: success depends on the garbage collector. Fix: ulimit -v unlimited (source: {})",
-            kib_of(lim), kib_of(best), kib_of(worst), (1.0 - HEADROOM) * 100.0, l.virtual_memory_source
+            "max virtual memory (ulimit -v) [{}] covers the [{}] the next start needs but leaves under {:.0}% headroom or not the worst case [{}]: success depends on the garbage collector. Fix: ulimit -v unlimited (source: {src})",
+            kib_of(lim), kib_up(required), (1.0 - HEADROOM) * 100.0, kib_up(worst)
         ),
         (_, Some(lim)) => format!(
-            "max virtual memory (ulimit -v) [{}] covers the worst case [{}] (source: {})",
-            kib_of(lim), kib_of(worst), l.virtual_memory_source
+            "max virtual memory (ulimit -v) [{}] covers the [{}] the next start needs{} (source: {src})",
+            kib_of(lim), kib_up(required), worse_case(required, worst, kib_up)
         ),
     };
-    checks.push(Check {
-        id: "virtual_memory",
-        status,
-        needed: Some(threshold),
+    Check {
+        needed_best: Some(best),
+        needed_worst: Some(worst),
         limit: l.virtual_memory,
         message,
-    });
-    if let Some(lim) = l.virtual_memory {
-        checks.push(Check {
-            id: "virtual_memory_unlimited",
-            status: Status::Warn,
-            needed: None,
-            limit: Some(lim),
-            message: format!(
-                "ulimit -v is finite [{}]: JVMs reserve address space they never touch (heap, class space, malloc arenas) and index mappings grow with partitions; run brokers with ulimit -v unlimited, as Elasticsearch's bootstrap checks require (source: {})",
-                kib_of(lim), l.virtual_memory_source
-            ),
-        });
+        ..Check::new(CheckId::VirtualMemory, status, Some(required), rule)
     }
+}
 
-    // map_areas
-    let (mbest, mworst) = (e.map_areas.best, e.map_areas.worst);
-    let mthreshold = if input.explicit_gc_disabled {
-        mworst
-    } else {
-        mbest
-    };
-    let limit = Some(l.max_map_count);
-    let status = status_of(mthreshold, mworst, limit, recovers);
+fn virtual_memory_unlimited(c: &Context) -> Option<Check> {
+    let l = c.input.limits;
+    let lim = l.virtual_memory?;
+    Some(Check {
+        limit: Some(lim),
+        message: format!(
+            "ulimit -v is finite [{}]: JVMs reserve address space they never touch (heap, class space, malloc arenas) and index mappings grow with partitions; run brokers with ulimit -v unlimited, as Elasticsearch's bootstrap checks require (source: {})",
+            kib_of(lim), l.virtual_memory_source
+        ),
+        ..Check::new(CheckId::VirtualMemoryUnlimited, Status::Warn, None, Rule::Finite)
+    })
+}
+
+/// The vm.max_map_count that fits the start and the steady state with margin.
+fn map_count_fix(e: &Estimate) -> u64 {
+    customary_map_count((e.map_areas.worst.max(e.steady_state.map_areas) as f64 * MARGIN) as u64)
+}
+
+fn map_areas(c: &Context) -> Check {
+    let e = c.input.estimate;
+    let l = c.input.limits;
+    let (best, worst) = (e.map_areas.best, e.map_areas.worst);
+    let (required, rule) = c.required(best, worst);
+    let lim = l.max_map_count;
+    let status = status_of(required, worst, Some(lim));
+    let src = &l.max_map_count_source;
     let message = match status {
-        Status::Fail if mthreshold > l.max_map_count => format!(
-            "max virtual memory areas vm.max_map_count [{}] is too low: the next start needs at least [{}] map areas ({gc_note}). Fix: sysctl -w vm.max_map_count={} (source: {})",
-            l.max_map_count, mthreshold, customary_map_count((mworst.max(e.steady_state.map_areas) as f64 * MARGIN) as u64), l.max_map_count_source
+        Status::Fail if rule == Rule::Recovery => format!(
+            "vm.max_map_count [{lim}] is below the [{required}] map areas a start that recovers {} segment(s) needs (its worst case): {}. Fix: sysctl -w vm.max_map_count={} (source: {src})",
+            e.recovered_segments, c.consequence, map_count_fix(e)
         ),
         Status::Fail => format!(
-            "vm.max_map_count [{}] is below the worst case [{}] of a start that recovers {} segment(s): {consequence}. Fix: sysctl -w vm.max_map_count={} (source: {})",
-            l.max_map_count, mworst, e.recovered_segments, customary_map_count((mworst.max(e.steady_state.map_areas) as f64 * MARGIN) as u64), l.max_map_count_source
+            "max virtual memory areas vm.max_map_count [{lim}] is too low: the next start needs at least [{required}] map areas ({}). Fix: sysctl -w vm.max_map_count={} (source: {src})",
+            c.gc_note, map_count_fix(e)
         ),
         Status::Warn => format!(
-            "vm.max_map_count [{}] fits the best case [{}] but not the worst [{}], or leaves under {:.0}% headroom (source: {})",
-            l.max_map_count, mbest, mworst, (1.0 - HEADROOM) * 100.0, l.max_map_count_source
+            "vm.max_map_count [{lim}] covers the [{required}] map areas the next start needs but leaves under {:.0}% headroom or not the worst case [{worst}] (source: {src})",
+            (1.0 - HEADROOM) * 100.0
         ),
-        Status::Pass => format!("vm.max_map_count [{}] covers the worst case [{}] (source: {})", l.max_map_count, mworst, l.max_map_count_source),
+        Status::Pass => format!(
+            "vm.max_map_count [{lim}] covers the [{required}] map areas the next start needs{} (source: {src})",
+            worse_case(required, worst, |v| v.to_string())
+        ),
     };
-    checks.push(Check {
-        id: "map_areas",
-        status,
-        needed: Some(mthreshold),
-        limit,
+    Check {
+        needed_best: Some(best),
+        needed_worst: Some(worst),
+        limit: Some(lim),
         message,
-    });
-    if e.steady_state.map_areas as f64 > HEADROOM * l.max_map_count as f64 {
-        checks.push(Check {
-            id: "map_areas_steady_state",
-            status: Status::Warn,
-            needed: Some(e.steady_state.map_areas),
-            limit,
-            message: format!(
-                "once consumers, retention and the cleaner touch old segments the broker can reach [{}] map areas, above {:.0}% of vm.max_map_count [{}]: it may fail later with 'Map failed' while running",
-                e.steady_state.map_areas, HEADROOM * 100.0, l.max_map_count
-            ),
-        });
+        ..Check::new(CheckId::MapAreas, status, Some(required), rule)
     }
+}
 
-    // open_files
+fn map_areas_steady_state(c: &Context) -> Option<Check> {
+    let e = c.input.estimate;
+    let lim = c.input.limits.max_map_count;
+    let steady = e.steady_state.map_areas;
+    (steady as f64 > HEADROOM * lim as f64).then(|| Check {
+        limit: Some(lim),
+        message: format!(
+            "once consumers, retention and the cleaner touch old segments the broker can reach [{steady}] map areas, above {:.0}% of vm.max_map_count [{lim}]: it may fail later with 'Map failed' while running",
+            HEADROOM * 100.0
+        ),
+        ..Check::new(
+            CheckId::MapAreasSteadyState,
+            Status::Warn,
+            Some(steady),
+            Rule::SteadyState,
+        )
+    })
+}
+
+fn open_files(c: &Context) -> Check {
+    let e = c.input.estimate;
+    let l = c.input.limits;
     let fds = e.open_files.peak;
-    let status = match l.open_files {
-        None => Status::Pass,
-        Some(n) if fds > n => Status::Fail,
-        Some(n) if fds as f64 > HEADROOM * n as f64 => Status::Warn,
-        Some(_) => Status::Pass,
-    };
+    let status = status_of(fds, fds, l.open_files);
+    let src = &l.open_files_source;
     let message = match (status, l.open_files) {
         (Status::Fail, Some(n)) => format!(
-            "max file descriptors [{n}] is too low: the next start opens about [{fds}] ({} segment .log files and .txnindex files + {} baseline); the broker fails with 'Too many open files'. Fix: LimitNOFILE={} (source: {})",
-            e.open_files.logs, e.open_files.baseline, ((fds as f64 * MARGIN) as u64).max(KAFKA_DOC_NOFILE), l.open_files_source
+            "max file descriptors [{n}] is too low: the next start opens about [{fds}] ({} segment .log files and .txnindex files + {} baseline); the broker fails with 'Too many open files'. Fix: LimitNOFILE={} (source: {src})",
+            e.open_files.logs, e.open_files.baseline, ((fds as f64 * MARGIN) as u64).max(KAFKA_DOC_NOFILE)
         ),
-        (Status::Warn, Some(n)) => format!("max file descriptors [{n}] leaves under {:.0}% headroom over the [{fds}] the start needs (source: {})", (1.0 - HEADROOM) * 100.0, l.open_files_source),
-        (_, n) => format!("max file descriptors [{}] covers the [{fds}] the start needs (source: {})", limit_str(n, |v| v.to_string()), l.open_files_source),
+        (Status::Warn, Some(n)) => format!(
+            "max file descriptors [{n}] leaves under {:.0}% headroom over the [{fds}] the start needs (source: {src})",
+            (1.0 - HEADROOM) * 100.0
+        ),
+        (_, n) => format!(
+            "max file descriptors [{}] covers the [{fds}] the start needs (source: {src})",
+            limit_str(n, |v| v.to_string())
+        ),
     };
-    checks.push(Check {
-        id: "open_files",
-        status,
-        needed: Some(fds),
+    Check {
         limit: l.open_files,
         message,
-    });
-
-    if e.recovery.slowest_seconds > input.recovery_warn_seconds {
-        checks.push(Check {
-            id: "recovery_time",
-            status: Status::Warn,
-            needed: Some(e.recovery.slowest_seconds as u64),
-            limit: Some(input.recovery_warn_seconds as u64),
-            message: format!(
-                "recovering {} unflushed segment(s) takes about {:.0} s in the slowest log dir ({} thread(s) per dir at {}/s each)",
-                e.recovered_segments, e.recovery.slowest_seconds, e.recovery.threads_per_dir, units::bytes(e.recovery.rate_bytes_per_sec)
-            ),
-        });
+        ..Check::new(CheckId::OpenFiles, status, Some(fds), Rule::Peak)
     }
+}
 
-    let killers: Vec<&Problem> = input
+fn recovery_time(c: &Context) -> Option<Check> {
+    let e = c.input.estimate;
+    let warn_at = c.input.recovery_warn_seconds;
+    (e.recovery.slowest_seconds > warn_at).then(|| Check {
+        limit: Some(warn_at as u64),
+        message: format!(
+            "recovering {} unflushed segment(s) takes about {:.0} s in the slowest log dir ({} thread(s) per dir at {}/s each)",
+            e.recovered_segments,
+            e.recovery.slowest_seconds,
+            e.recovery.threads_per_dir,
+            units::bytes(e.recovery.rate_bytes_per_sec)
+        ),
+        ..Check::new(
+            CheckId::RecoveryTime,
+            Status::Warn,
+            Some(e.recovery.slowest_seconds.ceil() as u64),
+            Rule::RecoveryWarn,
+        )
+    })
+}
+
+fn log_dirs(c: &Context) -> Option<Check> {
+    let killers: Vec<&Problem> = c
+        .input
         .problems
         .iter()
         .filter(|p| p.severity == Severity::Error)
         .collect();
-    if !killers.is_empty() {
-        let refuses = killers.iter().any(|p| p.stops_start);
-        checks.push(Check {
-            id: "log_dirs",
-            status: if refuses { Status::Fail } else { Status::Warn },
-            needed: None,
-            limit: None,
-            message: format!(
-                "{} problem(s) in the log dirs that stop or slow the start, first: {}: {}",
-                killers.len(),
-                killers[0].path.display(),
-                killers[0].message
-            ),
-        });
-    }
+    let first = killers.first()?;
+    let refuses = killers.iter().any(|p| p.stops_start);
+    Some(Check {
+        message: format!(
+            "{} problem(s) in the log dirs that stop or slow the start, first: {}: {}",
+            killers.len(),
+            first.path.display(),
+            first.message
+        ),
+        ..Check::new(
+            CheckId::LogDirs,
+            if refuses { Status::Fail } else { Status::Warn },
+            None,
+            Rule::Problems,
+        )
+    })
+}
 
+pub fn judge(input: &VerdictInput) -> Verdict {
+    let c = Context::new(input);
+    let checks: Vec<Check> = [
+        Some(virtual_memory(&c)),
+        virtual_memory_unlimited(&c),
+        Some(map_areas(&c)),
+        map_areas_steady_state(&c),
+        Some(open_files(&c)),
+        recovery_time(&c),
+        log_dirs(&c),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let recommendations = recommend(input, &checks);
     let status = checks
         .iter()
@@ -305,7 +569,7 @@ pub fn judge(input: &VerdictInput) -> Verdict {
 fn recommend(input: &VerdictInput, checks: &[Check]) -> Vec<Recommendation> {
     let e = input.estimate;
     let l = input.limits;
-    let status = |id: &str| checks.iter().find(|c| c.id == id).map(|c| c.status);
+    let status = |id: CheckId| checks.iter().find(|c| c.id == id).map(|c| c.status);
     let mut out = Vec::new();
     if let Some(lim) = l.virtual_memory {
         out.push(Recommendation {
@@ -329,7 +593,9 @@ fn recommend(input: &VerdictInput, checks: &[Check]) -> Vec<Recommendation> {
         });
     }
     let need_maps = e.map_areas.worst.max(e.steady_state.map_areas);
-    if status("map_areas") != Some(Status::Pass) || status("map_areas_steady_state").is_some() {
+    if status(CheckId::MapAreas) != Some(Status::Pass)
+        || status(CheckId::MapAreasSteadyState).is_some()
+    {
         let rec = customary_map_count((need_maps as f64 * MARGIN) as u64).max(l.max_map_count);
         out.push(Recommendation {
             setting: "vm.max_map_count",
@@ -489,12 +755,21 @@ mod tests {
 
     #[test]
     fn status_rules_follow_the_json_contract() {
-        // best fits, worst does not, no recovery: warn; with recovery: fail.
-        assert_eq!(status_of(80, 120, Some(100), false), Status::Warn);
-        assert_eq!(status_of(80, 120, Some(100), true), Status::Fail);
-        assert_eq!(status_of(101, 120, Some(100), false), Status::Fail);
-        assert_eq!(status_of(50, 60, Some(100), true), Status::Pass);
-        assert_eq!(status_of(95, 96, Some(100), false), Status::Warn);
-        assert_eq!(status_of(u64::MAX, u64::MAX, None, true), Status::Pass);
+        // best fits, worst does not, no recovery: warn; with recovery the worst is required.
+        let req = |b, w, recovers| required_of(b, w, false, recovers).0;
+        assert_eq!(status_of(req(80, 120, false), 120, Some(100)), Status::Warn);
+        assert_eq!(status_of(req(80, 120, true), 120, Some(100)), Status::Fail);
+        assert_eq!(
+            status_of(req(101, 120, false), 120, Some(100)),
+            Status::Fail
+        );
+        assert_eq!(status_of(req(50, 60, true), 60, Some(100)), Status::Pass);
+        assert_eq!(status_of(req(95, 96, false), 96, Some(100)), Status::Warn);
+        assert_eq!(status_of(u64::MAX, u64::MAX, None), Status::Pass);
+        // Explicit GC disabled: the worst case is required even without recovery.
+        assert_eq!(
+            required_of(80, 120, true, false),
+            (120, Rule::ExplicitGcDisabled)
+        );
     }
 }

@@ -219,7 +219,7 @@ fn prometheus_output_is_strict_exposition_format() {
         let c = [("check", check)];
         assert_eq!(get(&s, "kafka_preflight_check_status", &c), 0.0);
         let (need, lim) = (
-            get(&s, "kafka_preflight_needed", &c),
+            get(&s, "kafka_preflight_required", &c),
             get(&s, "kafka_preflight_limit", &c),
         );
         assert!(need > 0.0 && lim > need);

@@ -32,7 +32,7 @@ pub fn run(args: CompletionsArgs) -> anyhow::Result<u8> {
     let mut cmd = Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "kafka-preflight", &mut out);
-    std::io::stdout().write_all(&out)?;
+    crate::output::print_bytes(&out)?;
     Ok(exit_codes::OK)
 }
 
@@ -65,6 +65,6 @@ pub fn man_page() -> anyhow::Result<Vec<u8>> {
 }
 
 pub fn man(_args: ManArgs) -> anyhow::Result<u8> {
-    std::io::stdout().write_all(&man_page()?)?;
+    crate::output::print_bytes(&man_page()?)?;
     Ok(exit_codes::OK)
 }

@@ -4,9 +4,11 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::commands::check::{self, CheckArgs};
-use crate::commands::plan::{format_name, Planner, WorkloadArgs};
-use crate::config::BrokerConfig;
-use crate::report::Report;
+use crate::commands::plan::{Planner, WorkloadArgs};
+use crate::options::{CheckOptions, ConfigSource, OutputOptions};
+use crate::output::report::Report;
+use crate::output::{self};
+use crate::pipeline;
 use crate::verdict::Status;
 
 /// `diff` takes every `check` flag (its --config is replaced by OLD and NEW) and the plan
@@ -145,7 +147,7 @@ pub fn metrics(old: &Report, new: &Report) -> Vec<MetricRow> {
 }
 
 pub fn changed_checks(old: &Report, new: &Report) -> Vec<CheckChange> {
-    let mut ids: Vec<&str> = old.checks.iter().map(|c| c.id).collect();
+    let mut ids: Vec<crate::verdict::CheckId> = old.checks.iter().map(|c| c.id).collect();
     for c in &new.checks {
         if !ids.contains(&c.id) {
             ids.push(c.id);
@@ -185,13 +187,17 @@ fn settings_diff(old: &Path, new: &Path) -> anyhow::Result<Vec<SettingChange>> {
 }
 
 /// Whether NEW names log dirs this host can list: then both configs see the real data.
-fn scannable(args: &CheckArgs, new: &Path) -> bool {
-    BrokerConfig::load(Some(new), &args.set, args.log_dirs.as_deref())
+fn scannable(src: &ConfigSource, new: &Path) -> bool {
+    let src = ConfigSource {
+        path: Some(new.to_path_buf()),
+        ..src.clone()
+    };
+    pipeline::load_config(&src)
         .map(|c| c.log_dirs.iter().any(|d| std::fs::read_dir(d).is_ok()))
         .unwrap_or(false)
 }
 
-pub fn diff(args: &mut DiffArgs) -> anyhow::Result<Diff> {
+pub fn diff(args: &DiffArgs) -> anyhow::Result<Diff> {
     for (what, p) in [("OLD", &args.old), ("NEW", &args.new)] {
         if !p.is_file() {
             anyhow::bail!(
@@ -201,19 +207,21 @@ pub fn diff(args: &mut DiffArgs) -> anyhow::Result<Diff> {
         }
     }
     let changed_settings = settings_diff(&args.old, &args.new)?;
-    let (old, new, inventory) = if !args.workload.given() && scannable(&args.check, &args.new) {
+    let mut opts = CheckOptions::from_args(&args.check)?;
+    let (old, new, inventory) = if !args.workload.given() && scannable(&opts.config, &args.new) {
         // The data on disk does not change with the config: one scan, judged twice.
-        args.check.config = Some(args.new.clone());
-        let p_new = check::prepare(&args.check)?;
-        let (inv, catalog_new, inferred) = check::scan_broker(&args.check, &p_new)?;
-        let new = check::evaluate(&args.check, &p_new, &inv, &catalog_new, inferred)?;
-        args.check.config = Some(args.old.clone());
-        let p_old =
-            check::prepare(&args.check).with_context(|| format!("OLD {}", args.old.display()))?;
-        let mut catalog_old =
-            check::load_catalog(&p_old.config, args.check.topic_config.as_deref())?;
-        let inferred = crate::model::inference::infer_index_sizes(&mut catalog_old, &inv);
-        let old = check::evaluate(&args.check, &p_old, &inv, &catalog_old, inferred)?;
+        opts.config.path = Some(args.new.clone());
+        let p_new = pipeline::prepare(&opts)?;
+        let scanned = pipeline::scan(&opts, &p_new)?;
+        let new = pipeline::evaluate(&opts, &p_new, &scanned)?;
+        opts.config.path = Some(args.old.clone());
+        let p_old = pipeline::Prepared {
+            config: pipeline::load_config(&opts.config)
+                .with_context(|| format!("OLD {}", args.old.display()))?,
+            env: p_new.env.clone(),
+        };
+        let old_scanned = pipeline::settle_topics(&opts, &p_old.config, scanned.inventory.clone())?;
+        let old = pipeline::evaluate(&opts, &p_old, &old_scanned)?;
         let dirs: Vec<String> = p_new
             .config
             .log_dirs
@@ -231,12 +239,12 @@ pub fn diff(args: &mut DiffArgs) -> anyhow::Result<Diff> {
         }
         // Without data the workload is fixed and each config lays it out its own way (segment
         // size, index preallocation), as the broker would after running with that config.
-        let planner = Planner::new(&mut args.check, &args.workload)?;
+        let planner = Planner::new(opts, &args.workload)?;
         let (old, _) = planner
-            .report(&mut args.check, Some(args.old.clone()), None)
+            .report(Some(args.old.clone()), None)
             .with_context(|| format!("OLD {}", args.old.display()))?;
         let (new, w) = planner
-            .report(&mut args.check, Some(args.new.clone()), None)
+            .report(Some(args.new.clone()), None)
             .with_context(|| format!("NEW {}", args.new.display()))?;
         let desc = format!(
             "plan: {} partitions x {} over {} log dir(s), {} scenario",
@@ -406,22 +414,20 @@ pub fn render_table(d: &Diff) -> String {
     out
 }
 
-pub fn run(mut args: DiffArgs) -> anyhow::Result<u8> {
-    let d = diff(&mut args)?;
+pub fn run(args: DiffArgs) -> anyhow::Result<u8> {
+    let d = diff(&args)?;
+    let out = OutputOptions::from_args(&args.check);
     let format = if args.markdown {
-        "markdown".to_string()
+        "markdown"
     } else {
-        format_name(args.check.format)
+        out.format.name()
     };
-    let text = match format.as_str() {
+    let text = match format {
         "markdown" => render_markdown(&d),
         "json" => serde_json::to_string_pretty(&d)? + "\n",
         _ => render_table(&d),
     };
-    match &args.check.output {
-        Some(path) => check::write_atomically(path, &text)?,
-        None => print!("{text}"),
-    }
+    output::emit(out.output.as_deref(), &text)?;
     // As `check` would exit for the NEW config.
-    Ok(check::exit_code(&d.new_report, args.check.fail_on))
+    Ok(check::exit_code(&d.new_report, out.fail_on))
 }

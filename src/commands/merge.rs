@@ -52,6 +52,6 @@ pub fn run(args: MergeArgs) -> anyhow::Result<u8> {
         MergeFormat::Csv => render::csv(&f),
         MergeFormat::Json => render::json(&f),
     };
-    print!("{text}");
+    crate::output::print(&text)?;
     Ok(exit_code(&f, args.fail_on))
 }

@@ -1,12 +1,14 @@
 use std::path::PathBuf;
 
 use anyhow::bail;
-use clap::ValueEnum;
 use serde::Serialize;
 
-use crate::commands::check::{self, CheckArgs, Format};
+use crate::commands::check::{self, CheckArgs};
+use crate::options::{CheckOptions, OutputOptions};
+use crate::output::report::Report;
+use crate::output::{self};
+use crate::pipeline::{self, Environment, Prepared};
 use crate::plan::{self, SweepParam, Workload};
-use crate::report::Report;
 use crate::scan::{self, Scenario};
 use crate::verdict::Status;
 
@@ -87,92 +89,89 @@ struct Seed {
     log_dirs: Option<u64>,
 }
 
-/// The check arguments of one evaluation: the workload's settings as `--set`s (so the config,
-/// the topic catalog and the model all see them) and synthetic log dirs when none are known.
+/// One workload evaluated like `check`: the environment (release, limits, JVM) is resolved
+/// once; each evaluation varies only typed values (the config file, a swept setting, the
+/// partition count) and lays the workload out as the inventory a scan would return.
 pub struct Planner {
-    base_set: Vec<String>,
-    base_log_dirs: Option<String>,
-    base_config: Option<PathBuf>,
+    opts: CheckOptions,
+    env: Environment,
     wl: WorkloadArgs,
     seed: Seed,
 }
 
 impl Planner {
-    pub fn new(args: &mut CheckArgs, wl: &WorkloadArgs) -> anyhow::Result<Planner> {
+    pub fn new(mut opts: CheckOptions, wl: &WorkloadArgs) -> anyhow::Result<Planner> {
         // A plan has no dirs to find as they are: "as found" is a planned (clean) restart.
-        if args.scenario == Scenario::AsFound {
-            args.scenario = Scenario::Clean;
+        if opts.scenario == Scenario::AsFound {
+            opts.scenario = Scenario::Clean;
         }
         let mut seed = Seed {
             topics: wl.topics.unwrap_or(1).max(1),
             ..Seed::default()
         };
         if wl.from_scan {
-            seed = seed_from_scan(args)?;
+            seed = seed_from_scan(&opts)?;
         }
-        let mut set = args.set.clone();
         if let Some(v) = &wl.segment_bytes {
-            set.push(format!(
-                "log.segment.bytes={}",
-                plan::parse_size("--segment-bytes", v)?
-            ));
+            opts.config.log_segment_bytes = Some(plan::parse_size("--segment-bytes", v)?);
         }
         if let Some(v) = &wl.index_bytes {
-            set.push(format!(
-                "log.index.size.max.bytes={}",
-                plan::parse_size("--index-bytes", v)?
-            ));
+            opts.config.log_index_size_max_bytes = Some(plan::parse_size("--index-bytes", v)?);
         }
+        let env = pipeline::environment(&opts)?;
         Ok(Planner {
-            base_set: set,
-            base_log_dirs: args.log_dirs.clone(),
-            base_config: args.config.clone(),
+            opts,
+            env,
             wl: wl.clone(),
             seed,
         })
     }
 
+    pub fn options(&self) -> &CheckOptions {
+        &self.opts
+    }
+
     /// Evaluates the workload (with one swept value applied) under `config` (None: the one of
-    /// the check args) and returns the report `check` would print for such a broker.
+    /// the options) and returns the report `check` would print for such a broker.
     pub fn report(
         &self,
-        args: &mut CheckArgs,
         config: Option<PathBuf>,
         sweep: Option<(SweepParam, u64)>,
     ) -> anyhow::Result<(Report, Workload)> {
-        args.config = config.or_else(|| self.base_config.clone());
-        args.set = self.base_set.clone();
-        args.log_dirs = self.base_log_dirs.clone();
+        let mut src = self.opts.config.clone();
+        if config.is_some() {
+            src.path = config;
+        }
         match sweep {
-            Some((SweepParam::SegmentBytes, v)) => args.set.push(format!("log.segment.bytes={v}")),
-            Some((SweepParam::IndexBytes, v)) => {
-                args.set.push(format!("log.index.size.max.bytes={v}"))
-            }
+            Some((SweepParam::SegmentBytes, v)) => src.log_segment_bytes = Some(v),
+            Some((SweepParam::IndexBytes, v)) => src.log_index_size_max_bytes = Some(v),
             _ => {}
         }
-        if args.config.is_none() && args.log_dirs.is_none() {
-            args.log_dirs = Some(synthetic_dirs(self.wl.log_dirs_count.unwrap_or(1)));
+        if src.path.is_none() && src.log_dirs.is_none() {
+            src.log_dirs = Some(synthetic_dirs(self.wl.log_dirs_count.unwrap_or(1)));
         }
-        let mut p = check::prepare(args)?;
+        let mut config = pipeline::load_config(&src)?;
         let dirs = self
             .wl
             .log_dirs_count
             .or(self.seed.log_dirs)
-            .unwrap_or(p.config.log_dirs.len() as u64);
-        if dirs as usize != p.config.log_dirs.len() {
-            args.log_dirs = Some(synthetic_dirs(dirs));
-            p = check::prepare(args)?;
+            .unwrap_or(config.log_dirs.len() as u64);
+        if dirs as usize != config.log_dirs.len() {
+            src.log_dirs = Some(synthetic_dirs(dirs));
+            config = pipeline::load_config(&src)?;
         }
-        let mut w = self.workload(&p.config, args.scenario == Scenario::Crash)?;
+        let mut w = self.workload(&config, self.opts.scenario == Scenario::Crash)?;
         if let Some((SweepParam::Partitions, v)) = sweep {
             w.partitions = v;
         }
         plan::validate(&w)?;
         let inv = plan::inventory(&w, scan::page_size());
-        let mut catalog = check::load_catalog(&p.config, args.topic_config.as_deref())?;
-        let inferred = crate::model::inference::infer_index_sizes(&mut catalog, &inv);
-        let report = check::evaluate(args, &p, &inv, &catalog, inferred)?;
-        Ok((report, w))
+        let scanned = pipeline::settle_topics(&self.opts, &config, inv)?;
+        let p = Prepared {
+            config,
+            env: self.env.clone(),
+        };
+        Ok((pipeline::evaluate(&self.opts, &p, &scanned)?, w))
     }
 
     fn workload(
@@ -257,9 +256,9 @@ fn synthetic_dirs(n: u64) -> String {
         .join(",")
 }
 
-fn seed_from_scan(args: &CheckArgs) -> anyhow::Result<Seed> {
-    let p = check::prepare(args)?;
-    let (inv, _, _) = check::scan_broker(args, &p)?;
+fn seed_from_scan(opts: &CheckOptions) -> anyhow::Result<Seed> {
+    let p = pipeline::prepare(opts)?;
+    let inv = pipeline::scan(opts, &p)?.inventory;
     let mut topics = std::collections::BTreeSet::new();
     let (mut parts, mut bytes) = (0u64, 0u64);
     for (_, part) in inv.partitions().filter(|(_, p)| p.is_replica()) {
@@ -334,14 +333,6 @@ fn status_str(s: Option<Status>) -> &'static str {
         Some(Status::Fail) => "fail",
         None => "-",
     }
-}
-
-/// The format's name as typed on the command line: formats added to `check::Format` later
-/// (csv, markdown) are rendered here without a code change.
-pub fn format_name(f: Format) -> String {
-    f.to_possible_value()
-        .map(|v| v.get_name().to_string())
-        .unwrap_or_default()
 }
 
 pub fn render_sweep(rows: &[SweepRow], format: &str) -> String {
@@ -466,35 +457,28 @@ pub fn render_sweep(rows: &[SweepRow], format: &str) -> String {
     }
 }
 
-pub fn run(mut args: PlanArgs) -> anyhow::Result<u8> {
-    let planner = Planner::new(&mut args.check, &args.workload)?;
+pub fn run(args: PlanArgs) -> anyhow::Result<u8> {
+    let out = OutputOptions::from_args(&args.check);
+    let planner = Planner::new(CheckOptions::from_args(&args.check)?, &args.workload)?;
     let Some(spec) = &args.sweep else {
-        let (report, _) = planner.report(&mut args.check, None, None)?;
-        let text = check::render(&report, args.check.format);
-        emit(&args.check, &text)?;
-        return Ok(check::exit_code(&report, args.check.fail_on));
+        let (report, _) = planner.report(None, None)?;
+        output::emit(
+            out.output.as_deref(),
+            &output::check::render(&report, out.format),
+        )?;
+        return Ok(check::exit_code(&report, out.fail_on));
     };
     let (param, values) = plan::parse_sweep(spec)?;
     let mut rows = Vec::new();
     for v in values {
-        let (report, _) = planner.report(&mut args.check, None, Some((param, v)))?;
+        let (report, _) = planner.report(None, Some((param, v)))?;
         rows.push(sweep_row(param, v, &report));
     }
     mark_first_failing(&mut rows);
-    emit(
-        &args.check,
-        &render_sweep(&rows, &format_name(args.check.format)),
+    output::emit(
+        out.output.as_deref(),
+        &render_sweep(&rows, out.format.name()),
     )?;
     // A sweep explores; it fails only when it could not run.
     Ok(crate::exit_codes::OK)
-}
-
-fn emit(args: &CheckArgs, text: &str) -> anyhow::Result<()> {
-    match &args.output {
-        Some(path) => check::write_atomically(path, text),
-        None => {
-            print!("{text}");
-            Ok(())
-        }
-    }
 }

@@ -54,8 +54,9 @@ pub struct InBroker {
 pub struct InCheck {
     pub id: String,
     pub status: Status,
-    #[serde(default)]
-    pub needed: Option<u64>,
+    /// The number the check compares; schema 1 called it `needed` (then the best case).
+    #[serde(default, alias = "needed")]
+    pub required: Option<u64>,
     #[serde(default)]
     pub limit: Option<u64>,
     #[serde(default)]
@@ -114,10 +115,10 @@ pub struct InReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckCell {
     pub status: Option<Status>,
-    pub needed: Option<u64>,
+    pub required: Option<u64>,
     /// None = unlimited.
     pub limit: Option<u64>,
-    /// (limit - needed) / limit in percent; negative when over the limit; None when unlimited
+    /// (limit - required) / limit in percent; negative when over the limit; None when unlimited
     /// or unknown.
     pub headroom_percent: Option<f64>,
 }
@@ -280,12 +281,12 @@ fn cell(r: &InReport, id: &str) -> CheckCell {
     let Some(c) = r.checks.iter().find(|c| c.id == id) else {
         return CheckCell {
             status: None,
-            needed: None,
+            required: None,
             limit: None,
             headroom_percent: None,
         };
     };
-    let headroom_percent = match (c.needed, c.limit) {
+    let headroom_percent = match (c.required, c.limit) {
         (Some(n), Some(l)) if l > 0 => Some((l as f64 - n as f64) / l as f64 * 100.0),
         // A zero limit admits nothing: as tight as it gets.
         (Some(_), Some(_)) => Some(f64::NEG_INFINITY),
@@ -293,7 +294,7 @@ fn cell(r: &InReport, id: &str) -> CheckCell {
     };
     CheckCell {
         status: Some(c.status),
-        needed: c.needed,
+        required: c.required,
         limit: c.limit,
         headroom_percent,
     }

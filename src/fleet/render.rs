@@ -15,15 +15,15 @@ pub const CSV_COLUMNS: [&str; 22] = [
     "kafka_version",
     "verdict",
     "virtual_memory_status",
-    "virtual_memory_needed",
+    "virtual_memory_required",
     "virtual_memory_limit",
     "virtual_memory_headroom_pct",
     "map_areas_status",
-    "map_areas_needed",
+    "map_areas_required",
     "map_areas_limit",
     "map_areas_headroom_pct",
     "open_files_status",
-    "open_files_needed",
+    "open_files_required",
     "open_files_limit",
     "open_files_headroom_pct",
     "recovery_seconds",
@@ -47,14 +47,14 @@ fn cell_text(id: &str, c: &CheckCell) -> String {
     let Some(s) = c.status else {
         return "-".into();
     };
-    let needed = c.needed.map_or("?".into(), |v| amount(id, v));
+    let required = c.required.map_or("?".into(), |v| amount(id, v));
     let limit = c.limit.map_or("unlimited".into(), |v| amount(id, v));
     let head = c
         .headroom_percent
         .filter(|h| h.is_finite())
         .map(|h| format!(" ({h:.0}%)"))
         .unwrap_or_default();
-    format!("{} {needed} / {limit}{head}", s.as_str().to_uppercase())
+    format!("{} {required} / {limit}{head}", s.as_str().to_uppercase())
 }
 
 fn recovery(r: &BrokerRow) -> String {
@@ -187,7 +187,7 @@ pub fn csv(f: &Fleet) -> String {
             for id in CHECK_IDS {
                 let x = r.cell(id);
                 v.push(x.status.map_or(String::new(), |s| s.as_str().into()));
-                v.push(num(x.needed));
+                v.push(num(x.required));
                 v.push(match (x.status, x.limit) {
                     (Some(_), None) => "unlimited".into(),
                     (_, l) => num(l),

@@ -15,13 +15,5 @@ pub fn percent(p: Option<f64>) -> String {
     }
 }
 
-/// Writes a command's output to stdout. A closed pipe (`| head`) is the reader's choice, not an
-/// error; println! would panic on it.
-pub fn print_stdout(s: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        r => r,
-    }
-}
+/// Writes a command's output to stdout; see [`crate::output::print`].
+pub use crate::output::print as print_stdout;

@@ -8,7 +8,12 @@ use assert_cmd::Command;
 /// The binary with the environment that would change the model removed (the broker's JVM
 /// options, MALLOC_ARENA_MAX) and colour off, so results depend only on the flags a test passes.
 pub fn preflight() -> Command {
-    let mut c = Command::cargo_bin("kafka-preflight").unwrap();
+    Command::from_std(preflight_process())
+}
+
+/// [`preflight`] as a plain process, for tests that need its pipes (spawn, close stdout).
+pub fn preflight_process() -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("kafka-preflight"));
     for var in [
         "MALLOC_ARENA_MAX",
         "KAFKA_HEAP_OPTS",

@@ -3,13 +3,14 @@
 //! escaped (`\\`, `\"`, `\n`); no timestamps (the collector adds its own).
 //!
 //! The metric names and labels are a contract (alert rules use them); see docs/report-json.md,
-//! "Prometheus metrics". An unlimited limit is exported as `+Inf`, so `needed / limit` is 0 and
-//! `needed > limit` is false without special cases; a check with neither a need nor a limit
-//! (`log_dirs`) has no needed/limit/headroom samples.
+//! "Prometheus metrics". `required` is the number the check compares (`check_status` is 2
+//! exactly when `required > limit`). An unlimited limit is exported as `+Inf`, so
+//! `required / limit` is 0 and `required > limit` is false without special cases; a check
+//! without a number (`log_dirs`) has no required/limit/headroom samples.
 
 use std::fmt::Write;
 
-use super::Report;
+use crate::output::report::Report;
 use crate::verdict::Status;
 
 pub const PREFIX: &str = "kafka_preflight_";
@@ -84,16 +85,6 @@ fn case(c: &str) -> Vec<(&'static str, String)> {
     vec![("case", c.to_string())]
 }
 
-/// 1 - needed / limit: the share of the limit left (negative when the need is over it; 1 when
-/// unlimited).
-pub fn headroom_ratio(needed: u64, limit: Option<u64>) -> Option<f64> {
-    match limit {
-        None => Some(1.0),
-        Some(0) => None,
-        Some(l) => Some(1.0 - needed as f64 / l as f64),
-    }
-}
-
 pub fn render(r: &Report) -> String {
     let mut m = Metrics { out: String::new() };
     let b = &r.broker;
@@ -117,38 +108,38 @@ pub fn render(r: &Report) -> String {
             &[(vec![], f64::from(status_value(v)))],
         );
     }
-    let measured: Vec<_> = r.checks.iter().filter(|c| c.needed.is_some()).collect();
+    let measured: Vec<_> = r.checks.iter().filter(|c| c.required.is_some()).collect();
     m.gauge(
         "check_status",
         "Status of a check: 0 pass, 1 warn, 2 fail.",
         &r.checks
             .iter()
-            .map(|c| (check(c.id), f64::from(status_value(c.status))))
+            .map(|c| (check(c.id.as_str()), f64::from(status_value(c.status))))
             .collect::<Vec<_>>(),
     );
     m.gauge(
-        "needed",
-        "What the next start needs for a check (bytes for virtual_memory, map areas, open files, seconds for recovery_time).",
+        "required",
+        "The value a check compares with its limit: what the next start needs in the case the check's rule picks (bytes for virtual_memory, map areas, open files, seconds for recovery_time).",
         &measured
             .iter()
-            .map(|c| (check(c.id), c.needed.unwrap_or(0) as f64))
+            .map(|c| (check(c.id.as_str()), c.required.unwrap_or(0) as f64))
             .collect::<Vec<_>>(),
     );
     m.gauge(
         "limit",
-        "The limit a check compares with, in the unit of kafka_preflight_needed; +Inf when unlimited.",
+        "The limit a check compares with, in the unit of kafka_preflight_required; +Inf when unlimited.",
         &measured
             .iter()
-            .map(|c| (check(c.id), c.limit.map_or(f64::INFINITY, |l| l as f64)))
+            .map(|c| (check(c.id.as_str()), c.limit.map_or(f64::INFINITY, |l| l as f64)))
             .collect::<Vec<_>>(),
     );
     m.gauge(
         "headroom_ratio",
-        "1 - needed / limit: the share of the limit left, negative when the need exceeds it, 1 when unlimited.",
+        "1 - required / limit: the share of the limit left, negative when the need exceeds it, 1 when unlimited.",
         &measured
             .iter()
             .filter_map(|c| {
-                headroom_ratio(c.needed.unwrap_or(0), c.limit).map(|h| (check(c.id), h))
+                c.headroom_ratio().map(|h| (check(c.id.as_str()), h))
             })
             .collect::<Vec<_>>(),
     );
@@ -223,7 +214,5 @@ mod tests {
         assert_eq!(value(f64::INFINITY), "+Inf");
         assert_eq!(value(3.0), "3");
         assert_eq!(value(0.25), "0.25");
-        assert_eq!(headroom_ratio(50, Some(100)), Some(0.5));
-        assert_eq!(headroom_ratio(50, None), Some(1.0));
     }
 }

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use tabled::settings::{object::Columns, Alignment, Style};
 use tabled::{builder::Builder, Table};
 
-use super::Report;
+use crate::output::report::Report;
 
 pub use crate::units::{bytes, count};
 

@@ -5,7 +5,8 @@
 use std::fmt::Write;
 
 use super::table::{bytes, count, name};
-use super::Report;
+use crate::output::report::Report;
+use crate::verdict::{CheckId, Unit};
 
 /// Problems listed at most (the JSON has them all).
 pub const MAX_PROBLEMS: usize = 20;
@@ -40,14 +41,14 @@ fn fence(lines: &[String]) -> String {
     "`".repeat(longest.max(2) + 1)
 }
 
-/// Needed / limit of a check in its unit (bytes for virtual memory, seconds for recovery).
-fn amount(id: &str, v: Option<u64>, is_limit: bool) -> String {
-    match v {
-        None if is_limit && !matches!(id, "log_dirs") => "unlimited".into(),
-        None => String::new(),
-        Some(n) if id.starts_with("virtual_memory") => bytes(n),
-        Some(n) if id == "recovery_time" => format!("{n} s"),
-        Some(n) => count(n),
+/// Required / limit of a check in its unit (bytes for virtual memory, seconds for recovery).
+fn amount(id: CheckId, v: Option<u64>, is_limit: bool) -> String {
+    match (v, id.unit()) {
+        (None, _) if is_limit && id != CheckId::LogDirs => "unlimited".into(),
+        (None, _) => String::new(),
+        (Some(n), Unit::Bytes) => bytes(n),
+        (Some(n), Unit::Seconds) => format!("{n} s"),
+        (Some(n), Unit::Count) => count(n),
     }
 }
 
@@ -82,15 +83,15 @@ pub fn render(r: &Report) -> String {
 
     if !r.checks.is_empty() {
         let _ = writeln!(out, "### Checks\n");
-        let _ = writeln!(out, "| Status | Check | Needed | Limit | Message |");
+        let _ = writeln!(out, "| Status | Check | Required | Limit | Message |");
         let _ = writeln!(out, "| --- | --- | ---: | ---: | --- |");
         for c in &r.checks {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",
                 name(&c.status).to_uppercase(),
-                escape(c.id),
-                amount(c.id, c.needed, false),
+                escape(c.id.as_str()),
+                amount(c.id, c.required, false),
                 amount(c.id, c.limit, true),
                 escape(&c.message),
             );

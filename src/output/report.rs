@@ -1,10 +1,5 @@
-//! One result model ([`Report`]) for every output format; `report::<format>` renders it.
-
-pub mod csv;
-pub mod json;
-pub mod markdown;
-pub mod prometheus;
-pub mod table;
+//! The `check` result ([`Report`]): built once from the pipeline's stages, rendered by
+//! [`crate::output::check`] in every format.
 
 use serde::Serialize;
 
@@ -16,7 +11,9 @@ use crate::problem::Problem;
 use crate::scan::{CheckpointState, Inventory, Scenario};
 use crate::verdict::{Check, Recommendation, Status, Verdict};
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: `checks[].needed` (the best case, even where the rule failed on the worst) became
+/// `required` (the number the check compares), with `rule`, `case`, `needed_best`, `needed_worst`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Tool {

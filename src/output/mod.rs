@@ -1,0 +1,105 @@
+//! Results -> text, and text -> stdout or a file. One [`Format`] for the results that have every
+//! format; one exporter module per result (`check/` today), as hyperfine's `export/` does.
+//! Commands never print on their own: they render here and hand the text to [`emit`].
+
+pub mod check;
+pub mod report;
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Human tables (colour on a terminal unless NO_COLOR is set).
+    Table,
+    /// One JSON object (schema: docs/report-json.md).
+    Json,
+    /// A pull-request comment: verdict, checks, contributors, recommendations, problems.
+    Markdown,
+    /// One row per log dir and per topic (`kind` column), for spreadsheets.
+    Csv,
+    /// node_exporter textfile-collector metrics (kafka_preflight_*).
+    Prometheus,
+}
+
+impl Format {
+    /// The name as typed on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Csv => "csv",
+            Format::Prometheus => "prometheus",
+        }
+    }
+}
+
+/// The reader of stdout went away (`| head -1`): the command ends quietly with exit 0, since
+/// the reader had what it wanted.
+#[derive(Debug, thiserror::Error)]
+#[error("stdout was closed by its reader")]
+pub struct StdoutClosed;
+
+/// Whether an error chain ends in a closed stdout (see [`StdoutClosed`]).
+pub fn is_stdout_closed(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.is::<StdoutClosed>())
+}
+
+/// Writes to stdout. A closed pipe becomes [`StdoutClosed`]; any other failure (a full disk
+/// behind `> /dev/full`) is an error naming stdout, never a panic as `print!` would give.
+pub fn print(text: &str) -> anyhow::Result<()> {
+    print_bytes(text.as_bytes())
+}
+
+/// [`print`] for output that is not necessarily UTF-8 (a man page).
+pub fn print_bytes(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
+        r => r.context("cannot write to stdout"),
+    }
+}
+
+/// The result text to `--output FILE` (atomically) or to stdout.
+pub fn emit(output: Option<&Path>, text: &str) -> anyhow::Result<()> {
+    match output {
+        Some(path) => write_atomically(path, text),
+        None => print(text),
+    }
+}
+
+/// Colour only on a terminal, and never when NO_COLOR has a value (https://no-color.org).
+pub fn color_wanted(is_terminal: bool) -> bool {
+    is_terminal
+        && !matches!(std::env::var_os("NO_COLOR"), Some(v) if !v.is_empty())
+        && !matches!(std::env::var_os("TERM"), Some(t) if t == "dumb")
+}
+
+/// Colour for a result printed to stdout (never for `--output`).
+pub fn color_for(output: Option<&Path>) -> bool {
+    output.is_none() && color_wanted(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+}
+
+/// Writes next to the target and renames, so a reader (a fleet merge) never sees half a report.
+pub fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .with_context(|| format!("--output {}: not a file name", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot rename {} to {}", tmp.display(), path.display())
+    })
+}

@@ -1,0 +1,456 @@
+//! The stages every command runs, in order: [`prepare`] (config, version, limits, JVM) ->
+//! [`scan`] (log dirs, topic settings, inference) -> [`evaluate`] (estimate -> limits ->
+//! verdict -> the [`Report`]). `check` runs them on a scan; `plan` and `diff` hand
+//! [`evaluate`] an inventory of their own, so all three judge a broker the same way.
+
+use std::time::{Duration, Instant};
+
+use crate::config::jvm::JvmOptions;
+use crate::config::{BrokerConfig, Mode, Origin, Setting};
+use crate::kafka_version::{self, Rules, VersionSource};
+use crate::limits::{self, Limits};
+use crate::model::{self, BaselineInput, Geometry};
+use crate::options::{CheckOptions, ConfigSource, VersionChoice};
+use crate::output::report::{self, LimitsSection, Report, ReportInput};
+use crate::problem::Problem;
+use crate::scan::{self, Inventory, ScanOptions};
+use crate::topics::{self, TopicCatalog};
+use crate::verdict::{self, EffectiveLimits, VerdictInput};
+
+/// What a start depends on besides the data: the release, the limits, the JVM. Resolved once
+/// per command, however many configs or sweep rows it evaluates.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub limits: Limits,
+    pub rules: Rules,
+    pub version_source: VersionSource,
+    pub jvm: JvmOptions,
+    pub heap_source: Option<String>,
+    pub explicit_gc_disabled: bool,
+    /// `--pid`, identified as a broker.
+    pub broker: Option<crate::live::BrokerProcess>,
+    /// MALLOC_ARENA_MAX of the next start: `--malloc-arena-max`, else the unit's environment
+    /// when a unit starts the broker, else the running broker's, else this shell's.
+    pub malloc_arena_max: Option<u64>,
+}
+
+/// A broker's config in its environment: the input of [`scan`] and [`evaluate`].
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub config: BrokerConfig,
+    pub env: Environment,
+}
+
+/// A scanned (or planned) broker: its data and the per-topic settings that apply to it.
+#[derive(Debug, Clone)]
+pub struct Scanned {
+    pub inventory: Inventory,
+    pub catalog: TopicCatalog,
+    /// Human notes on index sizes inferred from the disk.
+    pub inferred: Vec<String>,
+}
+
+/// server.properties, the operator's `--set`s and `--log-dirs`, then the typed values of a plan.
+pub fn load_config(src: &ConfigSource) -> anyhow::Result<BrokerConfig> {
+    if src.path.is_none() && src.log_dirs.is_none() {
+        anyhow::bail!(
+            "nothing to check: pass --config server.properties or --log-dirs DIR[,DIR...]"
+        );
+    }
+    let config = BrokerConfig::load(src.path.as_deref(), &src.set, src.log_dirs.as_deref())?;
+    let typed = [
+        ("log.segment.bytes", src.log_segment_bytes),
+        ("log.index.size.max.bytes", src.log_index_size_max_bytes),
+    ];
+    if typed.iter().all(|(_, v)| v.is_none()) {
+        return Ok(config);
+    }
+    // The settings map is what the topic catalog reads broker defaults from, so a planned
+    // value goes in there and is validated like any other.
+    let mut settings = config.settings;
+    for (key, v) in typed {
+        if let Some(v) = v {
+            settings.insert(
+                key.to_string(),
+                Setting {
+                    value: v.to_string(),
+                    origin: Origin::Flag,
+                },
+            );
+        }
+    }
+    Ok(BrokerConfig::from_settings(config.path, settings)?)
+}
+
+/// The release, the limits the next start gets, and the broker's JVM options.
+pub fn environment(o: &CheckOptions) -> anyhow::Result<Environment> {
+    let broker = o
+        .pid
+        .as_ref()
+        .map(|a| crate::live::resolve_pid(&crate::live::ProcFs::system(), a))
+        .transpose()?;
+    let (version, version_source) = match (&o.version, &broker) {
+        (VersionChoice::Flag(v), _) => (*v, VersionSource::Flag),
+        (VersionChoice::Home(home), _) => (
+            kafka_version::detect_from_home(home)
+                .map_err(|e| anyhow::anyhow!("--kafka-home: {e}"))?,
+            VersionSource::LibsJar,
+        ),
+        (
+            VersionChoice::Default,
+            Some(crate::live::BrokerProcess {
+                version: Some((v, _)),
+                ..
+            }),
+        ) => (*v, VersionSource::RunningBroker),
+        (VersionChoice::Default, _) => (kafka_version::DEFAULT_VERSION, VersionSource::Default),
+    };
+    let rules = Rules::for_version(version);
+    let (limits, unit_read) = next_start_limits(o, broker.as_ref())?;
+
+    // The broker's JVM options, from what starts it next: its systemd unit's environment (on
+    // top of the running broker's command line, which has the start script's defaults), else
+    // the running broker's command line, else this shell's KAFKA_* variables.
+    let mut jvm = JvmOptions::default();
+    let mut heap_source = None;
+    let perf_set;
+    if let Some(b) = &broker {
+        jvm.extend(&b.jvm_options(), "the running broker's command line")?;
+        if jvm.heap_max.is_some() {
+            heap_source = Some(format!("-Xmx of the running broker (pid {})", b.pid));
+        }
+    }
+    if unit_read {
+        if let Some(unit_opts) = &limits.jvm_opts_from_unit {
+            let before = jvm.heap_max;
+            jvm.extend(unit_opts, "the systemd unit's environment")?;
+            if jvm.heap_max != before {
+                heap_source = Some("-Xmx from the systemd unit's environment".into());
+            }
+        }
+        perf_set = broker.is_some()
+            || limits
+                .unit_environment
+                .contains_key("KAFKA_JVM_PERFORMANCE_OPTS");
+    } else if broker.is_some() {
+        // The command line shows the start script's defaults as they were applied.
+        perf_set = true;
+    } else {
+        perf_set = std::env::var_os("KAFKA_JVM_PERFORMANCE_OPTS").is_some();
+        for var in [
+            "KAFKA_JVM_PERFORMANCE_OPTS",
+            "KAFKA_OPTS",
+            "KAFKA_HEAP_OPTS",
+        ] {
+            if let Ok(v) = std::env::var(var) {
+                let before = jvm.heap_max;
+                jvm.extend(&v, var)?;
+                if jvm.heap_max != before {
+                    heap_source = Some(format!("-Xmx from {var}"));
+                }
+            }
+        }
+    }
+    const ARENAS: &str = "MALLOC_ARENA_MAX";
+    let arenas_text = if unit_read {
+        limits.unit_environment.get(ARENAS).cloned()
+    } else if let Some(b) = &broker {
+        b.env(ARENAS).map(str::to_string)
+    } else {
+        std::env::var(ARENAS).ok()
+    };
+    let malloc_arena_max = o
+        .malloc_arena_max
+        .or_else(|| arenas_text.and_then(|v| v.trim().parse().ok()));
+    if let Some(opts) = &o.jvm.jvm_opts {
+        let before = jvm.heap_max;
+        jvm.extend(opts, "--jvm-opts")?;
+        if jvm.heap_max != before {
+            heap_source = Some("-Xmx from --jvm-opts".into());
+        }
+    }
+    if let Some(h) = o.jvm.heap {
+        jvm.heap_max = Some(h);
+        heap_source = Some("--heap".into());
+    }
+    // kafka-run-class.sh's defaults apply only when KAFKA_JVM_PERFORMANCE_OPTS is unset.
+    let explicit_gc_disabled = jvm
+        .disable_explicit_gc
+        .unwrap_or(!perf_set && rules.default_disable_explicit_gc);
+    Ok(Environment {
+        limits,
+        rules,
+        version_source,
+        jvm,
+        heap_source,
+        explicit_gc_disabled,
+        broker,
+        malloc_arena_max,
+    })
+}
+
+/// The limits of the next start, and whether a systemd unit was read for them. A broker in a
+/// unit's cgroup is restarted by that unit: its file decides unless --systemd-unit or --user
+/// names another source (or the unit file is not found here).
+fn next_start_limits(
+    o: &CheckOptions,
+    broker: Option<&crate::live::BrokerProcess>,
+) -> anyhow::Result<(Limits, bool)> {
+    let mut inputs = o.limits.clone();
+    inputs.pid = broker.map(|b| b.pid);
+    let discovered = broker
+        .and_then(|b| b.unit.clone())
+        .filter(|_| inputs.systemd_unit.is_none() && inputs.user.is_none());
+    let Some(unit) = discovered else {
+        let unit_read = inputs.systemd_unit.is_some();
+        return Ok((limits::resolve(&inputs)?, unit_read));
+    };
+    inputs.systemd_unit = Some(unit.clone());
+    match limits::resolve(&inputs) {
+        Ok(mut l) => {
+            l.notes.push(format!(
+                "limits and environment of the next start from {unit}, the unit running pid {}",
+                inputs.pid.unwrap_or_default()
+            ));
+            Ok((l, true))
+        }
+        Err(limits::LimitError::UnitNotFound { .. }) => {
+            inputs.systemd_unit = None;
+            let mut l = limits::resolve(&inputs)?;
+            l.notes.push(format!(
+                "the running broker belongs to {unit}, but its unit file is not in the systemd unit directories here; pass --systemd-unit FILE"
+            ));
+            Ok((l, false))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The config first (a bad file is the likelier mistake), then its environment.
+pub fn prepare(o: &CheckOptions) -> anyhow::Result<Prepared> {
+    let config = load_config(&o.config)?;
+    Ok(Prepared {
+        config,
+        env: environment(o)?,
+    })
+}
+
+/// --topic-config, else the KRaft metadata log on disk, else server.properties alone.
+pub fn load_catalog(
+    config: &BrokerConfig,
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<TopicCatalog> {
+    if let Some(f) = file {
+        return Ok(topics::from_describe_file(f, config)?);
+    }
+    if config.mode == Mode::Kraft {
+        if let Some(dir) = &config.metadata_log_dir {
+            let log = dir.join(scan::names::METADATA_TOPIC.to_string() + "-0");
+            if log.is_dir() {
+                return Ok(topics::from_metadata_log(&log, config));
+            }
+        }
+    }
+    Ok(topics::broker_only(config))
+}
+
+/// The per-topic settings of an inventory, with index sizes inferred from its active indexes.
+pub fn settle_topics(
+    o: &CheckOptions,
+    config: &BrokerConfig,
+    inventory: Inventory,
+) -> anyhow::Result<Scanned> {
+    let mut catalog = load_catalog(config, o.topic_config.as_deref())?;
+    let inferred = model::inference::infer_index_sizes(&mut catalog, &inventory);
+    Ok(Scanned {
+        inventory,
+        catalog,
+        inferred,
+    })
+}
+
+/// Scans the broker's log dirs and resolves per-topic settings (inference included).
+pub fn scan(o: &CheckOptions, p: &Prepared) -> anyhow::Result<Scanned> {
+    let mut catalog = load_catalog(&p.config, o.topic_config.as_deref())?;
+    let mut opts = ScanOptions::for_config(&p.config);
+    opts.threads = o.threads;
+    // Lazy-era brokers (2.3+) do not touch flushed segments' indexes at load: no stat needed.
+    opts.index_sizes.all = !p.env.rules.lazy_index;
+    opts.deadline = o.timeout.map(|t| Instant::now() + t);
+    opts.smallest_index_max_bytes = catalog
+        .topics
+        .values()
+        .map(|t| t.segment_index_bytes.value)
+        .fold(opts.smallest_index_max_bytes, u64::min);
+    let progress = crate::progress::Progress::start(!o.quiet);
+    opts.progress = progress.counter();
+    let inventory = match o.timeout {
+        None => scan::scan(&p.config, &opts),
+        Some(t) => scan_with_watchdog(&p.config, opts, t)?,
+    };
+    progress.finish();
+    if !inventory.log_dirs.iter().any(|d| d.readable) {
+        let reasons: Vec<String> = inventory
+            .all_problems()
+            .map(|pr| format!("{}: {}", pr.path.display(), pr.message))
+            .collect();
+        anyhow::bail!("no log dir could be read:\n  {}", reasons.join("\n  "));
+    }
+    let inferred = model::inference::infer_index_sizes(&mut catalog, &inventory);
+    Ok(Scanned {
+        inventory,
+        catalog,
+        inferred,
+    })
+}
+
+/// A read stuck in the kernel (a hung NFS mount) cannot be cancelled: run the scan on its own
+/// thread and give up on it, naming the dirs, if it is not back shortly after the deadline.
+fn scan_with_watchdog(
+    config: &BrokerConfig,
+    opts: ScanOptions,
+    t: Duration,
+) -> anyhow::Result<Inventory> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let config = config.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(scan::scan(&config, &opts));
+    });
+    rx.recv_timeout(t + Duration::from_secs(5)).map_err(|_| {
+        anyhow::anyhow!(
+            "the scan did not finish within --timeout {:.0} s plus 5 s: a log dir is not answering (hung or very slow mount?)",
+            t.as_secs_f64()
+        )
+    })
+}
+
+/// The running broker's numbers (`--pid`) calibrate the baseline; explicit flags still win.
+fn baseline(o: &CheckOptions, env: &Environment, inv: &Inventory) -> anyhow::Result<BaselineInput> {
+    let measured = match &env.broker {
+        Some(b) => {
+            Some(crate::live::measure(b.pid).map_err(|e| anyhow::anyhow!("--pid {}: {e}", b.pid))?)
+        }
+        None => None,
+    };
+    Ok(BaselineInput {
+        jvm: env.jvm.clone(),
+        heap_source: env.heap_source.clone(),
+        cores: o.cores,
+        threads: None,
+        malloc_arena_max: env.malloc_arena_max,
+        vm_override: o
+            .baseline
+            .vm
+            .or(measured.as_ref().map(|m| m.baseline.virtual_memory_bytes)),
+        maps_override: o
+            .baseline
+            .maps
+            .or(measured.as_ref().map(|m| m.baseline.map_areas)),
+        fds_override: o.baseline.fds.or(measured.as_ref().map(|m| {
+            // The running broker's fds minus those its logs hold now.
+            let logs: u64 = inv
+                .partitions()
+                .map(|(_, p)| p.segments() + p.txn_index_files())
+                .sum();
+            m.open_files.saturating_sub(logs)
+        })),
+    })
+}
+
+/// The limits each check compares with: RLIMIT_NOFILE as HotSpot will set it.
+fn effective_limits(env: &Environment) -> (EffectiveLimits, (Option<u64>, &'static str)) {
+    let l = &env.limits;
+    let nofile = limits::hotspot_nofile_limit(&l.open_files, &env.jvm.raw.join(" "));
+    let effective = EffectiveLimits {
+        virtual_memory: l.virtual_memory.soft,
+        virtual_memory_source: l.virtual_memory.source.clone(),
+        max_map_count: l.max_map_count.value,
+        max_map_count_source: l.max_map_count.source.clone(),
+        open_files: nofile.0,
+        open_files_source: format!("{}; {}", l.open_files.source, nofile.1),
+    };
+    (effective, nofile)
+}
+
+/// Model, limits and verdict for a scanned (or planned) broker: the whole report.
+pub fn evaluate(o: &CheckOptions, p: &Prepared, s: &Scanned) -> anyhow::Result<Report> {
+    let (inv, catalog, env) = (&s.inventory, &s.catalog, &p.env);
+    let geometry = |topic: &str| {
+        let t = catalog.for_topic(topic);
+        Geometry {
+            index_max_bytes: t.segment_index_bytes.value,
+            index_interval_bytes: t.index_interval_bytes.value,
+        }
+    };
+    let estimate = model::estimate(&model::ModelInput {
+        inventory: inv,
+        config: &p.config,
+        rules: env.rules,
+        scenario: o.scenario,
+        geometry: &geometry,
+        baseline: baseline(o, env, inv)?,
+        recovery_rate: o.recovery_rate,
+        connections: o.connections,
+    });
+    let (effective, nofile) = effective_limits(env);
+    let mut problems: Vec<_> = inv
+        .all_problems()
+        .chain(estimate.problems.iter())
+        .chain(catalog.problems.iter())
+        .cloned()
+        .chain(crate::config::unknown_keys::problems(
+            &p.config.settings,
+            env.rules.version,
+        ))
+        .collect();
+    // The newest release unmaps on resize (KAFKA-19390): the least garbage of any version.
+    let version_warning = (env.version_source == VersionSource::Default).then(|| {
+        Problem::warning(
+            "",
+            format!(
+                "Kafka version not given: assumed {} (the newest modelled); releases without KAFKA-19390 (before 3.9.2, 4.0.2, 4.1.1) and before 2.3 need more. Pass --kafka-version or --kafka-home",
+                env.rules.version
+            ),
+        )
+    });
+    problems.extend(version_warning);
+    let verdict = verdict::judge(&VerdictInput {
+        estimate: &estimate,
+        limits: &effective,
+        rules: &env.rules,
+        explicit_gc_disabled: env.explicit_gc_disabled,
+        problems: &problems,
+        recovery_warn_seconds: o.recovery_warn_seconds,
+        cores: o.cores,
+        segment_bytes: p.config.log_segment_bytes,
+    });
+    Ok(report::build(ReportInput {
+        config: &p.config,
+        rules: &env.rules,
+        version_source: env.version_source,
+        explicit_gc_disabled: env.explicit_gc_disabled,
+        heap_max_bytes: Some(
+            env.jvm
+                .heap_max
+                .unwrap_or(model::baseline::KAFKA_DEFAULT_HEAP),
+        ),
+        scenario: o.scenario,
+        inventory: inv,
+        estimate: Some(estimate),
+        limits: Some(LimitsSection::new(&env.limits, nofile)),
+        verdict: Some(verdict),
+        topics: Some(report::TopicsInput {
+            catalog,
+            inferred: s.inferred.clone(),
+            show: o.show_topics,
+        }),
+        problems,
+    }))
+}
+
+/// `check`: prepare -> scan -> evaluate.
+pub fn check(o: &CheckOptions) -> anyhow::Result<Report> {
+    let p = prepare(o)?;
+    let s = scan(o, &p)?;
+    evaluate(o, &p, &s)
+}
