@@ -5,10 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context;
-
 use crate::commands::check::CheckArgs;
-use crate::config::jvm::parse_jvm_size;
 use crate::kafka_version::KafkaVersion;
 use crate::limits::{self, LimitInputs};
 use crate::output::Format;
@@ -96,25 +93,11 @@ pub struct OutputOptions {
 impl CheckOptions {
     pub fn from_args(a: &CheckArgs) -> anyhow::Result<Self> {
         let version = match (&a.kafka_version, &a.kafka_home) {
-            (Some(v), _) => VersionChoice::Flag(
-                v.parse::<KafkaVersion>()
-                    .map_err(|e| anyhow::anyhow!("--kafka-version: {e}"))?,
-            ),
+            (Some(v), _) => VersionChoice::Flag(known_release(v)?),
             (None, Some(home)) => VersionChoice::Home(home.clone()),
             (None, None) => VersionChoice::Default,
         };
-        let timeout = a
-            .timeout
-            .map(|s| {
-                if s.is_finite() && s > 0.0 {
-                    Ok(Duration::from_secs_f64(s))
-                } else {
-                    Err(anyhow::anyhow!(
-                        "--timeout {s}: expected a positive number of seconds"
-                    ))
-                }
-            })
-            .transpose()?;
+        let timeout = a.timeout.map(Duration::from_secs_f64);
         Ok(CheckOptions {
             config: ConfigSource {
                 path: a.config.clone(),
@@ -125,15 +108,11 @@ impl CheckOptions {
             scenario: a.scenario,
             version,
             jvm: JvmFlags {
-                heap: a.heap.as_deref().map(|h| size("--heap", h)).transpose()?,
+                heap: a.heap,
                 jvm_opts: a.jvm_opts.clone(),
             },
             baseline: BaselineFlags {
-                vm: a
-                    .baseline_vm
-                    .as_deref()
-                    .map(|v| size("--baseline-vm", v))
-                    .transpose()?,
+                vm: a.baseline_vm,
                 maps: a.baseline_maps,
                 fds: a.baseline_fds,
             },
@@ -143,7 +122,7 @@ impl CheckOptions {
             }),
             malloc_arena_max: a.malloc_arena_max,
             pid: a.pid.clone(),
-            recovery_rate: size("--recovery-rate", &a.recovery_rate)?.max(1),
+            recovery_rate: a.recovery_rate,
             topic_config: a.topic_config.clone(),
             show_topics: a.show_topics,
             timeout,
@@ -167,6 +146,22 @@ impl CheckOptions {
     }
 }
 
+/// `--kafka-version`: a release the model knows the rules of. A later one (a typo like 9.9.9,
+/// or a release newer than this tool) would be judged by rules it may not have.
+fn known_release(text: &str) -> anyhow::Result<KafkaVersion> {
+    let v: KafkaVersion = text
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--kafka-version: {e}"))?;
+    let newest = crate::kafka_version::DEFAULT_VERSION;
+    if (v.0[0], v.0[1]) > (newest.0[0], newest.0[1]) {
+        anyhow::bail!(
+            "--kafka-version {text}: no such release known to kafka-preflight {} (the newest it models is {newest})",
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+    Ok(v)
+}
+
 impl OutputOptions {
     pub fn from_args(a: &CheckArgs) -> Self {
         OutputOptions {
@@ -175,22 +170,4 @@ impl OutputOptions {
             fail_on: a.fail_on,
         }
     }
-}
-
-/// A JVM-style size (6g, 512m) or one with a binary unit (6GiB); decimal units (6GB) are
-/// refused as ambiguous.
-pub fn size(flag: &str, v: &str) -> anyhow::Result<u64> {
-    let binary_unit = v.to_ascii_lowercase().contains("ib");
-    parse_jvm_size(v)
-        .or_else(|| {
-            binary_unit
-                .then(|| {
-                    v.trim()
-                        .parse::<bytesize::ByteSize>()
-                        .ok()
-                        .map(|b| b.as_u64())
-                })
-                .flatten()
-        })
-        .with_context(|| format!("{flag} {v:?}: expected a size such as 6g, 512MiB or 3865470566"))
 }

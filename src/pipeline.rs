@@ -229,10 +229,14 @@ fn next_start_limits(
 /// The config first (a bad file is the likelier mistake), then its environment.
 pub fn prepare(o: &CheckOptions) -> anyhow::Result<Prepared> {
     let config = load_config(&o.config)?;
-    Ok(Prepared {
-        config,
-        env: environment(o)?,
-    })
+    let env = environment(o)?;
+    if config.mode == Mode::Kraft && !env.rules.kraft {
+        anyhow::bail!(
+            "Kafka {} has no KRaft mode (it came in 2.8.0), but this config is KRaft (process.roles is set): check --kafka-version",
+            env.rules.version
+        );
+    }
+    Ok(Prepared { config, env })
 }
 
 /// --topic-config, else the KRaft metadata log on disk, else server.properties alone.

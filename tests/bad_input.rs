@@ -145,7 +145,7 @@ fn values_kafka_would_reject_name_file_line_key_and_value() {
         &["--ulimit-v"],
     );
     fails(
-        &["check", "--log-dirs", "/x", "--heap", "6gb"],
+        &["check", "--log-dirs", "/x", "--heap", "6 parsecs"],
         cwd,
         &["--heap"],
     );

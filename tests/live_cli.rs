@@ -218,7 +218,7 @@ fn watch_needs_exactly_one_target() {
     assert_eq!(o.status.code(), Some(2));
     let o = run(&["watch", "--pid", "1", "--interval", "fast"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("invalid duration"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is not a duration"), "{}", stderr(&o));
 }
 
 #[test]

@@ -148,6 +148,111 @@ pub fn within(value: u64, min: u64, max: u64, show: fn(u64) -> String) -> Result
     Ok(value)
 }
 
+/// Parsers for clap (`value_parser = ...`): each kind above, bounded to what makes sense for
+/// the flag. clap puts the flag's name in front of the message.
+pub mod flag {
+    use super::{count, duration, limit, size, within};
+    use crate::units::{bytes, count as show_count};
+
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    const GIB: u64 = 1024 * MIB;
+    const TIB: u64 = 1024 * GIB;
+    /// A 48-bit user address space: no process maps more.
+    const ADDRESS_SPACE: u64 = 256 * TIB;
+
+    /// `--heap`: HotSpot refuses an -Xmx below 2 MiB.
+    pub fn heap(t: &str) -> Result<u64, String> {
+        within(size(t)?, 2 * MIB, 64 * TIB, bytes)
+    }
+
+    /// `--baseline-vm`: a JVM's address space.
+    pub fn address_space(t: &str) -> Result<u64, String> {
+        within(size(t)?, MIB, ADDRESS_SPACE, bytes)
+    }
+
+    /// `--recovery-rate`, per second (`100MiB` or `100MiB/s`): 0 would mean recovery never
+    /// ends, and no disk reads slower than 64 KiB/s.
+    pub fn rate(t: &str) -> Result<u64, String> {
+        within(per_second(t)?, 64 * KIB, 1024 * GIB, bytes)
+    }
+
+    /// `--produce-rate` per partition: anything above zero.
+    pub fn produce_rate(t: &str) -> Result<u64, String> {
+        within(per_second(t)?, 1, 1024 * GIB, bytes)
+    }
+
+    fn per_second(t: &str) -> Result<u64, String> {
+        let s = t.trim();
+        size(
+            s.strip_suffix("/s")
+                .or_else(|| s.strip_suffix("/sec"))
+                .unwrap_or(s),
+        )
+    }
+
+    /// Map areas, open files, arenas: at least one.
+    pub fn positive_count(t: &str) -> Result<u64, String> {
+        within(count(t)?, 1, i32::MAX as u64, show_count)
+    }
+
+    /// `--connections`: zero is fine.
+    pub fn connections(t: &str) -> Result<u64, String> {
+        within(count(t)?, 0, 10_000_000, show_count)
+    }
+
+    /// `--cores`.
+    pub fn cores(t: &str) -> Result<u64, String> {
+        within(count(t)?, 1, 8192, show_count)
+    }
+
+    /// `--threads`: a thread per log dir is plenty; thousands only exhaust the stack space.
+    pub fn threads(t: &str) -> Result<usize, String> {
+        within(count(t)?, 1, 1024, show_count).map(|n| n as usize)
+    }
+
+    /// `--max-map-count`: vm.max_map_count is a C int.
+    pub fn max_map_count(t: &str) -> Result<u64, String> {
+        within(count(t)?, 1, i32::MAX as u64, show_count)
+    }
+
+    /// `--ulimit-n`: a count or `unlimited`; 0 lets the JVM open nothing.
+    pub fn nofile(t: &str) -> Result<Option<u64>, String> {
+        match limit(t)? {
+            None => Ok(None),
+            Some(n) => within(n, 1, u32::MAX as u64, show_count).map(Some),
+        }
+    }
+
+    /// `--ulimit-v`: KiB as `ulimit -v` prints it, a size, or `unlimited`; bytes as a result.
+    pub fn address_space_limit(t: &str) -> Result<Option<u64>, String> {
+        let s = t.trim();
+        if s.eq_ignore_ascii_case("unlimited") || s.eq_ignore_ascii_case("infinity") {
+            return Ok(None);
+        }
+        let b = if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+            count(s)?
+                .checked_mul(KIB)
+                .ok_or_else(|| format!("{s:?} KiB is too large"))?
+        } else {
+            size(s)?
+        };
+        within(b, KIB, ADDRESS_SPACE, bytes).map(Some)
+    }
+
+    /// Seconds (`--timeout`, `--recovery-warn`): a duration, above zero and below a week.
+    pub fn seconds(t: &str) -> Result<f64, String> {
+        let d = duration(t)?.as_secs_f64();
+        if d <= 0.0 {
+            return Err("0 is refused: must be above zero".into());
+        }
+        if d > 7.0 * 86400.0 {
+            return Err(format!("{d:.0} s is absurd here: at most 7d"));
+        }
+        Ok(d)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,6 +299,31 @@ mod tests {
         assert_eq!(limit("infinity"), Ok(None));
         assert_eq!(limit("1024"), Ok(Some(1024)));
         assert!(limit("-1").unwrap_err().contains("negative"));
+    }
+
+    #[test]
+    fn flags_refuse_zero_negative_and_absurd() {
+        assert!(flag::heap("0").unwrap_err().contains("0 is refused"));
+        assert!(flag::heap("-1g").unwrap_err().contains("negative"));
+        assert_eq!(flag::heap("6GB"), Ok(6_000_000_000));
+        assert!(flag::rate("0").is_err());
+        assert_eq!(flag::rate("100MiB/s"), Ok(100 << 20));
+        assert!(flag::nofile("-1").unwrap_err().contains("negative"));
+        assert!(flag::nofile("0").is_err());
+        assert_eq!(flag::nofile("unlimited"), Ok(None));
+        assert_eq!(
+            flag::address_space_limit("6899920"),
+            Ok(Some(6_899_920 * 1024))
+        );
+        assert_eq!(flag::address_space_limit("10GB"), Ok(Some(10_000_000_000)));
+        assert_eq!(flag::address_space_limit("7G"), Ok(Some(7 << 30)));
+        assert!(flag::address_space_limit("1")
+            .unwrap_err()
+            .contains("at least"));
+        assert!(flag::threads("20000").unwrap_err().contains("at most"));
+        assert!(flag::seconds("1.8e19").is_err());
+        assert!(flag::seconds("0").is_err());
+        assert_eq!(flag::seconds("15m"), Ok(900.0));
     }
 
     #[test]
