@@ -113,31 +113,7 @@ fn ten_gb_is_ten_to_the_tenth_everywhere() {
     assert_eq!(heap_bytes(&out), 10 << 30);
     assert_eq!(ulimit_v_bytes(&out), 10 << 30);
 
-    let out = common::preflight()
-        .args([
-            "plan",
-            "--partitions",
-            "10",
-            "--bytes-per-partition",
-            "10GB",
-            "--format",
-            "json",
-        ])
-        .args([
-            "--ulimit-v",
-            "unlimited",
-            "--ulimit-n",
-            "100000",
-            "--kafka-version",
-            "3.9.1",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = plan(&["--bytes-per-partition", "10GB", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["inventory"]["log_bytes"], 100_000_000_000u64, "{v:#}");
 }
@@ -146,29 +122,21 @@ fn ten_gb_is_ten_to_the_tenth_everywhere() {
 fn seven_days_is_a_duration_for_every_duration_flag() {
     let (code, err, _) = check(&["--recovery-warn", "7d", "--timeout", "7d"]);
     assert!(matches!(code, 0 | 1), "{err}");
+    plan(&["--produce-rate", "1KiB/s", "--retention", "7d"]);
+}
+
+/// `plan` of 10 partitions with unlimited limits plus `args`; it must run (exit 0 or 1).
+fn plan(args: &[&str]) -> std::process::Output {
     let out = common::preflight()
-        .args([
-            "plan",
-            "--partitions",
-            "10",
-            "--produce-rate",
-            "1KiB/s",
-            "--retention",
-            "7d",
-        ])
-        .args([
-            "--ulimit-v",
-            "unlimited",
-            "--ulimit-n",
-            "100000",
-            "--kafka-version",
-            "3.9.1",
-        ])
+        .args(["plan", "--partitions", "10", "--kafka-version", "3.9.1"])
+        .args(["--ulimit-v", "unlimited", "--ulimit-n", "100000"])
+        .args(args)
         .output()
         .unwrap();
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
-        "{}",
+        "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    out
 }

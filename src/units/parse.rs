@@ -317,9 +317,9 @@ mod tests {
         );
         assert_eq!(flag::address_space_limit("10GB"), Ok(Some(10_000_000_000)));
         assert_eq!(flag::address_space_limit("7G"), Ok(Some(7 << 30)));
-        assert!(flag::address_space_limit("1")
+        assert!(flag::address_space_limit("0")
             .unwrap_err()
-            .contains("at least"));
+            .contains("0 is refused"));
         assert!(flag::threads("20000").unwrap_err().contains("at most"));
         assert!(flag::seconds("1.8e19").is_err());
         assert!(flag::seconds("0").is_err());
