@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 secs=${1:-60}
 export RUSTC_BOOTSTRAP=1
-for t in properties checkpoint names proc_limits kraft_record kraft_log; do
+for t in $(cargo fuzz list); do
   echo "== $t (${secs}s)"
   cargo fuzz run "$t" --sanitizer none -- -max_total_time="$secs" -max_len=65536 2>&1 | grep -E "^(#[0-9]+.*DONE|Done|==|.*panicked|SUMMARY|artifact)" || true
   if ls artifacts/"$t"/crash-* >/dev/null 2>&1; then echo "CRASHES in fuzz/artifacts/$t"; fi

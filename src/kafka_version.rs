@@ -74,6 +74,8 @@ pub enum VersionSource {
     LibsJar,
     /// The core jar on the class path (or among the open files) of `--pid`.
     RunningBroker,
+    /// Not given: the most demanding release of the range the config and log dirs allow.
+    Evidence,
     Default,
 }
 

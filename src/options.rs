@@ -97,7 +97,15 @@ impl CheckOptions {
             (None, Some(home)) => VersionChoice::Home(home.clone()),
             (None, None) => VersionChoice::Default,
         };
-        let timeout = a.timeout.map(Duration::from_secs_f64);
+        // Flags that size the run: range-checked before anything is read.
+        let timeout = a
+            .timeout
+            .map(|s| crate::bounds::timeout("--timeout", s))
+            .transpose()?;
+        let threads = a
+            .threads
+            .map(|n| crate::bounds::threads("--threads", n))
+            .transpose()?;
         Ok(CheckOptions {
             config: ConfigSource {
                 path: a.config.clone(),
@@ -126,7 +134,7 @@ impl CheckOptions {
             topic_config: a.topic_config.clone(),
             show_topics: a.show_topics,
             timeout,
-            threads: a.threads,
+            threads,
             limits: LimitInputs {
                 ulimit_v: a.ulimit_v.clone(),
                 ulimit_n: a.ulimit_n.clone(),

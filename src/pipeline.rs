@@ -3,7 +3,7 @@
 //! verdict -> the [`Report`]). `check` runs them on a scan; `plan` and `diff` hand
 //! [`evaluate`] an inventory of their own, so all three judge a broker the same way.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::config::jvm::JvmOptions;
 use crate::config::{BrokerConfig, Mode, Origin, Setting};
@@ -32,6 +32,9 @@ pub struct Environment {
     /// MALLOC_ARENA_MAX of the next start: `--malloc-arena-max`, else the unit's environment
     /// when a unit starts the broker, else the running broker's, else this shell's.
     pub malloc_arena_max: Option<u64>,
+    /// The version was not given: the range the evidence allows (`rules` is then one of its
+    /// releases).
+    pub assumed: Option<crate::version_evidence::Range>,
 }
 
 /// A broker's config in its environment: the input of [`scan`] and [`evaluate`].
@@ -121,12 +124,19 @@ pub fn environment(o: &CheckOptions) -> anyhow::Result<Environment> {
         }
     }
     if unit_read {
-        if let Some(unit_opts) = &limits.jvm_opts_from_unit {
-            let before = jvm.heap_max;
-            jvm.extend(unit_opts, "the systemd unit's environment")?;
-            if jvm.heap_max != before {
-                heap_source = Some("-Xmx from the systemd unit's environment".into());
+        let before = jvm.heap_max;
+        // Each variable on its own, so an error names the unit file and line that set it.
+        for var in limits::JVM_OPTION_VARS {
+            if let Some(v) = limits.unit_environment.get(var) {
+                let at = limits
+                    .unit_environment_at
+                    .get(var)
+                    .map_or_else(String::new, |a| format!(" at {a}"));
+                jvm.extend(v, &format!("{var} (systemd unit Environment{at})"))?;
             }
+        }
+        if jvm.heap_max != before {
+            heap_source = Some("-Xmx from the systemd unit's environment".into());
         }
         perf_set = broker.is_some()
             || limits
@@ -144,7 +154,7 @@ pub fn environment(o: &CheckOptions) -> anyhow::Result<Environment> {
         ] {
             if let Ok(v) = std::env::var(var) {
                 let before = jvm.heap_max;
-                jvm.extend(&v, var)?;
+                jvm.extend(&v, &format!("environment variable {var}"))?;
                 if jvm.heap_max != before {
                     heap_source = Some(format!("-Xmx from {var}"));
                 }
@@ -186,6 +196,7 @@ pub fn environment(o: &CheckOptions) -> anyhow::Result<Environment> {
         explicit_gc_disabled,
         broker,
         malloc_arena_max,
+        assumed: None,
     })
 }
 
@@ -280,7 +291,8 @@ pub fn scan(o: &CheckOptions, p: &Prepared) -> anyhow::Result<Scanned> {
     opts.threads = o.threads;
     // Lazy-era brokers (2.3+) do not touch flushed segments' indexes at load: no stat needed.
     opts.index_sizes.all = !p.env.rules.lazy_index;
-    opts.deadline = o.timeout.map(|t| Instant::now() + t);
+    start_deadline(o)?;
+    opts.deadline = crate::fsread::deadline();
     opts.smallest_index_max_bytes = catalog
         .topics
         .values()
@@ -288,11 +300,24 @@ pub fn scan(o: &CheckOptions, p: &Prepared) -> anyhow::Result<Scanned> {
         .fold(opts.smallest_index_max_bytes, u64::min);
     let progress = crate::progress::Progress::start(!o.quiet);
     opts.progress = progress.counter();
-    let inventory = match o.timeout {
-        None => scan::scan(&p.config, &opts),
-        Some(t) => scan_with_watchdog(&p.config, opts, t)?,
-    };
+    let inventory = scan::scan(&p.config, &opts);
     progress.finish();
+    // Stopped by --timeout before one partition dir was read: no number would mean anything.
+    if inventory.incomplete && inventory.partitions().next().is_none() {
+        let reasons: Vec<String> = inventory
+            .all_problems()
+            .filter(|pr| pr.severity == crate::problem::Severity::Error)
+            .map(|pr| match pr.path.as_os_str().is_empty() {
+                true => pr.message.clone(),
+                false => format!("{}: {}", pr.path.display(), pr.message),
+            })
+            .collect();
+        anyhow::bail!(
+            "--timeout {} s expired before any partition dir was read; nothing to report:\n  {}",
+            o.timeout.unwrap_or_default().as_secs_f64(),
+            reasons.join("\n  ")
+        );
+    }
     if !inventory.log_dirs.iter().any(|d| d.readable) {
         let reasons: Vec<String> = inventory
             .all_problems()
@@ -308,24 +333,50 @@ pub fn scan(o: &CheckOptions, p: &Prepared) -> anyhow::Result<Scanned> {
     })
 }
 
-/// A read stuck in the kernel (a hung NFS mount) cannot be cancelled: run the scan on its own
-/// thread and give up on it, naming the dirs, if it is not back shortly after the deadline.
-fn scan_with_watchdog(
-    config: &BrokerConfig,
-    opts: ScanOptions,
-    t: Duration,
-) -> anyhow::Result<Inventory> {
+/// --timeout starts one deadline for every read of the run (config, unit and environment files,
+/// topic config, metadata log, log dirs: see [`crate::fsread`]); the first caller sets it.
+pub fn start_deadline(o: &CheckOptions) -> anyhow::Result<()> {
+    if let (Some(t), None) = (o.timeout, crate::fsread::deadline()) {
+        crate::fsread::set_deadline(Some(crate::bounds::deadline("--timeout", t)?));
+    }
+    Ok(())
+}
+
+/// A read stuck in the kernel (a hung NFS mount) cannot be cancelled: with --timeout the work
+/// runs on its own thread and is given up, naming what was still being read, if it is not back
+/// shortly after the deadline.
+pub fn with_watchdog<T: Send + 'static>(
+    o: &CheckOptions,
+    f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    let Some(t) = o.timeout else {
+        return f();
+    };
+    start_deadline(o)?;
     let (tx, rx) = std::sync::mpsc::channel();
-    let config = config.clone();
     std::thread::spawn(move || {
-        let _ = tx.send(scan::scan(&config, &opts));
+        let _ = tx.send(f());
     });
-    rx.recv_timeout(t + Duration::from_secs(5)).map_err(|_| {
-        anyhow::anyhow!(
-            "the scan did not finish within --timeout {:.0} s plus 5 s: a log dir is not answering (hung or very slow mount?)",
-            t.as_secs_f64()
-        )
-    })
+    let grace = Duration::from_secs(5);
+    match rx.recv_timeout(t.saturating_add(grace)) {
+        Ok(r) => r,
+        Err(_) => {
+            let pending: Vec<String> = crate::fsread::pending()
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            anyhow::bail!(
+                "no answer within --timeout {} s plus {} s (hung or very slow mount?); still being read:\n  {}",
+                t.as_secs_f64(),
+                grace.as_secs(),
+                if pending.is_empty() {
+                    "(nothing registered)".to_string()
+                } else {
+                    pending.join("\n  ")
+                }
+            )
+        }
+    }
 }
 
 /// The running broker's numbers (`--pid`) calibrate the baseline; explicit flags still win.
@@ -354,7 +405,7 @@ fn baseline(o: &CheckOptions, env: &Environment, inv: &Inventory) -> anyhow::Res
             // The running broker's fds minus those its logs hold now.
             let logs: u64 = inv
                 .partitions()
-                .map(|(_, p)| p.segments() + p.txn_index_files())
+                .map(|(_, p)| (p.segments() + p.txn_index_files()) * p.copies)
                 .sum();
             m.open_files.saturating_sub(logs)
         })),
@@ -408,15 +459,25 @@ pub fn evaluate(o: &CheckOptions, p: &Prepared, s: &Scanned) -> anyhow::Result<R
         ))
         .collect();
     // The newest release unmaps on resize (KAFKA-19390): the least garbage of any version.
-    let version_warning = (env.version_source == VersionSource::Default).then(|| {
-        Problem::warning(
+    let version_warning = match (&env.assumed, env.version_source) {
+        (Some(r), _) => Some(Problem::warning(
+            "",
+            format!(
+                "Kafka version not given: assumed {}, the most demanding release of {} (from {}). Pass --kafka-version, --kafka-home or --pid",
+                env.rules.version,
+                r.describe(),
+                if r.reasons.is_empty() { "no evidence: any release".to_string() } else { r.reasons.join(", ") }
+            ),
+        )),
+        (None, VersionSource::Default) => Some(Problem::warning(
             "",
             format!(
                 "Kafka version not given: assumed {} (the newest modelled); releases without KAFKA-19390 (before 3.9.2, 4.0.2, 4.1.1) and before 2.3 need more. Pass --kafka-version or --kafka-home",
                 env.rules.version
             ),
-        )
-    });
+        )),
+        _ => None,
+    };
     problems.extend(version_warning);
     let verdict = verdict::judge(&VerdictInput {
         estimate: &estimate,
@@ -432,6 +493,7 @@ pub fn evaluate(o: &CheckOptions, p: &Prepared, s: &Scanned) -> anyhow::Result<R
         config: &p.config,
         rules: &env.rules,
         version_source: env.version_source,
+        assumed: env.assumed.as_ref(),
         explicit_gc_disabled: env.explicit_gc_disabled,
         heap_max_bytes: Some(
             env.jvm
@@ -452,9 +514,58 @@ pub fn evaluate(o: &CheckOptions, p: &Prepared, s: &Scanned) -> anyhow::Result<R
     }))
 }
 
-/// `check`: prepare -> scan -> evaluate.
+/// `check`: prepare -> scan -> evaluate, all under --timeout's one deadline.
 pub fn check(o: &CheckOptions) -> anyhow::Result<Report> {
-    let p = prepare(o)?;
+    let o2 = o.clone();
+    with_watchdog(o, move || {
+        let p = prepare(&o2)?;
+        if p.env.version_source == VersionSource::Default {
+            return judge_assumed(&o2, p);
+        }
+        let s = scan(&o2, &p)?;
+        evaluate(&o2, &p, &s)
+    })
+}
+
+/// No version given: narrow it from the config and the log dirs, judge every set of start-up
+/// rules that range allows, and keep the report of the one that needs the most (worst verdict,
+/// then the largest virtual memory, map areas and open files it requires).
+fn judge_assumed(o: &CheckOptions, mut p: Prepared) -> anyhow::Result<Report> {
+    use crate::version_evidence::{candidates, from_config, narrow};
+    let newest = kafka_version::DEFAULT_VERSION;
+    // An eager-era candidate needs every index's size, so scan for the eagerest first.
+    let early = candidates(&from_config(&p.config), newest);
+    if let Some(eager) = early.iter().find(|r| !r.lazy_index) {
+        p.env.rules = *eager;
+    }
     let s = scan(o, &p)?;
-    evaluate(o, &p, &s)
+    let range = narrow(&p.config, &s.inventory);
+    let mut best: Option<(Report, (u8, Vec<u64>))> = None;
+    for rules in candidates(&range, newest) {
+        let mut q = p.clone();
+        q.env.rules = rules;
+        q.env.version_source = VersionSource::Evidence;
+        q.env.assumed = Some(range.clone());
+        let report = evaluate(o, &q, &s)?;
+        let demand = demand(&report);
+        if best.as_ref().map_or(true, |(_, d)| demand > *d) {
+            best = Some((report, demand));
+        }
+    }
+    best.map(|(r, _)| r)
+        .ok_or_else(|| anyhow::anyhow!("no Kafka release fits the evidence ({})", range.describe()))
+}
+
+/// How much a report asks of the host, comparable across releases: the verdict, then what
+/// each check requires, in check order.
+fn demand(r: &Report) -> (u8, Vec<u64>) {
+    let status = match r.verdict {
+        Some(verdict::Status::Fail) => 2,
+        Some(verdict::Status::Warn) => 1,
+        _ => 0,
+    };
+    (
+        status,
+        r.checks.iter().map(|c| c.required.unwrap_or(0)).collect(),
+    )
 }

@@ -176,7 +176,7 @@ fn check_pid_reads_the_release_options_and_environment_of_a_kafka_jvm() {
         .unwrap();
     assert_eq!(
         arenas["bytes"],
-        3 * 64 << 20,
+        (3 * 64) << 20,
         "MALLOC_ARENA_MAX=3 from /proc/PID/environ: {arenas}"
     );
 }

@@ -263,8 +263,8 @@ fn seed_from_scan(opts: &CheckOptions) -> anyhow::Result<Seed> {
     let (mut parts, mut bytes) = (0u64, 0u64);
     for (_, part) in inv.partitions().filter(|(_, p)| p.is_replica()) {
         topics.insert(part.topic.clone());
-        parts += 1;
-        bytes += part.log_bytes();
+        parts += part.copies;
+        bytes += part.log_bytes() * part.copies;
     }
     if parts == 0 {
         bail!("--from-scan: the log dirs hold no partitions to plan from");

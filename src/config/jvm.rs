@@ -51,11 +51,10 @@ impl JvmOptions {
             }
             self.raw.push(tok.to_string());
             let size = |v: &str| {
-                parse_jvm_size(v).ok_or_else(|| ConfigError::BadValue {
-                    origin: super::Origin::Flag,
-                    key: what.to_string(),
-                    value: tok.to_string(),
-                    expected: "a JVM size such as 6g, 512m or 1073741824".into(),
+                parse_jvm_size(v).ok_or_else(|| ConfigError::BadJvmOption {
+                    origin: what.to_string(),
+                    option: crate::fsread::excerpt(tok, 80),
+                    expected: "expected a JVM size such as 6g, 512m or 1073741824".into(),
                 })
             };
             if let Some(v) = tok.strip_prefix("-Xmx") {

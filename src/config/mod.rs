@@ -33,6 +33,14 @@ pub enum ConfigError {
         value: String,
         expected: String,
     },
+    /// A JVM option of an environment variable, --jvm-opts or a unit's Environment=; `origin`
+    /// names which (and the unit file and line).
+    #[error("{origin}: {option}: {expected}")]
+    BadJvmOption {
+        origin: String,
+        option: String,
+        expected: String,
+    },
     #[error("--set {0:?}: expected key=value, e.g. --set log.segment.bytes=268435456")]
     BadOverride(String),
     #[error("no log dirs: {0}")]

@@ -43,9 +43,11 @@ pub fn read_file(path: &Path) -> Result<Settings, ConfigError> {
             path: path.to_path_buf(),
         });
     }
-    let bytes = std::fs::read(path).map_err(|e| ConfigError::Io {
-        path: path.to_path_buf(),
-        source: e,
+    let bytes = crate::fsread::read_bounded(path, crate::fsread::limits::CONFIG).map_err(|e| {
+        ConfigError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        }
     })?;
     parse(&bytes, path)
 }

@@ -253,6 +253,85 @@ pub fn expand(args: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
     (files, errors)
 }
 
+/// The parts of a report the merge reads; everything else (problems, per-dir inventories,
+/// topics: the bulk of a large broker's report) is skipped while streaming, never held.
+#[derive(Deserialize)]
+struct Slim {
+    schema_version: Option<serde_json::Value>,
+    broker: Option<serde_json::Value>,
+    verdict: Option<serde_json::Value>,
+    checks: Option<serde_json::Value>,
+    recommendations: Option<serde_json::Value>,
+    estimate: Option<SlimEstimate>,
+    inventory: Option<SlimInventory>,
+}
+
+#[derive(Deserialize, Serialize)]
+struct SlimEstimate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recovery: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize, Serialize)]
+struct SlimInventory {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partitions: Option<serde_json::Value>,
+}
+
+/// Streams one report file (a regular file only: a FIFO would block) and parses it as [`parse`]
+/// does, in memory bounded by the fields the merge uses rather than by the file.
+pub fn read_report(f: &Path) -> Result<InReport, String> {
+    let (r, _) = crate::fsread::Reader::open(f, crate::fsread::Follow::Yes, None)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let mut r = std::io::BufReader::with_capacity(256 << 10, r);
+    let why = |e: serde_json::Error| {
+        if e.is_io() {
+            format!("cannot read: {e}")
+        } else if e.is_data() {
+            format!("not a kafka-preflight check report: {e}")
+        } else {
+            format!("not a JSON report: {e}")
+        }
+    };
+    // A derived struct also accepts a JSON array: look at the first byte first.
+    let first = loop {
+        let buf = std::io::BufRead::fill_buf(&mut r).map_err(|e| format!("cannot read: {e}"))?;
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) => break Some(buf[i]),
+            None if buf.is_empty() => break None,
+            None => {
+                let n = buf.len();
+                std::io::BufRead::consume(&mut r, n);
+            }
+        }
+    };
+    if first != Some(b'{') {
+        serde_json::from_reader::<_, serde::de::IgnoredAny>(r).map_err(why)?;
+        return Err("not a kafka-preflight report: the JSON is not an object".into());
+    }
+    let slim: Slim = serde_json::from_reader(r).map_err(why)?;
+    let mut m = serde_json::Map::new();
+    let mut put = |k: &str, v: Option<serde_json::Value>| {
+        if let Some(v) = v {
+            m.insert(k.to_string(), v);
+        }
+    };
+    put("schema_version", slim.schema_version);
+    put("broker", slim.broker);
+    put("verdict", slim.verdict);
+    put("checks", slim.checks);
+    put("recommendations", slim.recommendations);
+    put(
+        "estimate",
+        slim.estimate.and_then(|e| serde_json::to_value(e).ok()),
+    );
+    put(
+        "inventory",
+        slim.inventory.and_then(|i| serde_json::to_value(i).ok()),
+    );
+    checked(serde_json::Value::Object(m))
+}
+
 /// Parses one report. The schema_version is looked at before the typed parse, so a newer
 /// report gets "upgrade" rather than a confusing missing-field message.
 pub fn parse(text: &str) -> Result<InReport, String> {
@@ -261,6 +340,10 @@ pub fn parse(text: &str) -> Result<InReport, String> {
     if !v.is_object() {
         return Err("not a kafka-preflight report: the JSON is not an object".into());
     }
+    checked(v)
+}
+
+fn checked(v: serde_json::Value) -> Result<InReport, String> {
     match v.get("schema_version").and_then(serde_json::Value::as_u64) {
         None => {
             return Err(
@@ -351,10 +434,7 @@ pub fn merge(args: &[PathBuf]) -> Fleet {
     let (files, mut errors) = expand(args);
     let mut rows = Vec::new();
     for f in files {
-        let res = std::fs::read_to_string(&f)
-            .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|t| parse(&t))
-            .and_then(|r| row(&f, &r));
+        let res = read_report(&f).and_then(|r| row(&f, &r));
         match res {
             Ok(r) => rows.push(r),
             Err(error) => errors.push(FileError {

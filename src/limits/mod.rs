@@ -92,6 +92,8 @@ pub struct Limits {
     pub jvm_opts_from_unit: Option<String>,
     /// The [`JVM_OPTION_VARS`] (and `MALLOC_ARENA_MAX`) the unit sets, by name, for the report.
     pub unit_environment: BTreeMap<String, String>,
+    /// Where the unit sets each of `unit_environment` (`path:line`).
+    pub unit_environment_at: BTreeMap<String, String>,
     /// `--pid`: what the running broker has now, shown beside the limits of the next start.
     pub running_broker: Option<RunningLimits>,
 }
@@ -341,6 +343,10 @@ pub fn resolve(inputs: &LimitInputs) -> Result<Limits, LimitError> {
         notes,
         heap_opts_from_unit: unit.as_ref().and_then(|u| u.heap_opts.clone()),
         jvm_opts_from_unit: unit.as_ref().and_then(|u| u.jvm_opts.clone()),
+        unit_environment_at: unit
+            .as_ref()
+            .map(|u| u.jvm_env_at.clone())
+            .unwrap_or_default(),
         unit_environment: unit.map(|u| u.jvm_env).unwrap_or_default(),
         running_broker,
     })

@@ -118,7 +118,8 @@ pub(crate) fn read_pam_limits(
     let mut vm = Item::default();
     let mut nofile = Item::default();
     for file in &files {
-        let text = match std::fs::read_to_string(file) {
+        let text = match crate::fsread::read_string_bounded(file, crate::fsread::limits::UNIT_FILE)
+        {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(source) => {

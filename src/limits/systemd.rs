@@ -43,6 +43,8 @@ pub(crate) struct UnitLimits {
     pub heap_opts: Option<String>,
     pub jvm_opts: Option<String>,
     pub jvm_env: BTreeMap<String, String>,
+    /// Where each of `jvm_env` was set (`path:line`), for errors about its value.
+    pub jvm_env_at: BTreeMap<String, String>,
     pub notes: Vec<String>,
 }
 
@@ -74,8 +76,8 @@ pub(crate) fn read_unit(
     let mut env_files: Vec<(PathBuf, bool, String)> = Vec::new();
 
     for file in &files {
-        let text = match std::fs::read(file) {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        let text = match read_unit_file(file) {
+            Ok(text) => text,
             // systemd (root) reads a drop-in we may not: say that its settings are unknown.
             Err(e) if e.kind() == ErrorKind::PermissionDenied && *file != main => {
                 notes.push(format!(
@@ -165,7 +167,7 @@ pub(crate) fn read_unit(
 
     // systemd.exec(5): variables from EnvironmentFile= override those from Environment=.
     for (path, optional, here) in &env_files {
-        match std::fs::read_to_string(path) {
+        match read_unit_file(path) {
             Ok(text) => {
                 for (k, v, line) in parse_env_file(&text) {
                     env.insert(k, (v, at(path, line)));
@@ -187,11 +189,13 @@ pub(crate) fn read_unit(
 
     let heap_opts = env.get("KAFKA_HEAP_OPTS").map(|(v, _)| v.clone());
     let mut jvm_env = BTreeMap::new();
+    let mut jvm_env_at = BTreeMap::new();
     // glibc reads MALLOC_ARENA_MAX from the environment: the unit's value, not the operator's.
     for k in JVM_OPTION_VARS.iter().chain(&["MALLOC_ARENA_MAX"]) {
         if let Some((v, here)) = env.get(*k) {
             notes.push(format!("unit {name}: {k}={v:?} from {here}"));
             jvm_env.insert(k.to_string(), v.clone());
+            jvm_env_at.insert(k.to_string(), here.clone());
         }
     }
     let jvm_parts: Vec<&str> = JVM_OPTION_VARS
@@ -252,6 +256,7 @@ pub(crate) fn read_unit(
         heap_opts,
         jvm_opts,
         jvm_env,
+        jvm_env_at,
         notes,
     })
 }
@@ -372,6 +377,15 @@ fn drop_ins(
     by_file_name.into_values().collect()
 }
 
+/// The `[Service]` assignments of a unit file's text as `(key, value, line)`, the way the unit
+/// reader sees them (for tools and fuzzing; the reader itself works on files).
+pub fn service_assignments(text: &str) -> Vec<(String, String, usize)> {
+    assignments(text, "Service")
+        .into_iter()
+        .map(|a| (a.key, a.value, a.line))
+        .collect()
+}
+
 /// `Key=value` lines of one `[section]` of a systemd-style ini file, read as systemd's
 /// `config_parse` reads them: a UTF-8 byte-order mark is skipped; lines starting (after
 /// whitespace) with `#` or `;` are comments, even between continued lines; a line ending in an
@@ -438,15 +452,6 @@ fn assignments(text: &str, section: &str) -> Vec<Assignment> {
     out
 }
 
-/// `(key, value, line)` of the `[Service]` section, for tests that hold the reader against
-/// systemd's own (`systemd-analyze verify`).
-pub fn service_assignments(text: &str) -> Vec<(String, String, usize)> {
-    assignments(text, "Service")
-        .into_iter()
-        .map(|a| (a.key, a.value, a.line))
-        .collect()
-}
-
 struct ManagerDefaults {
     limit_as: Option<(Pair, String)>,
     limit_nofile: Option<(Pair, String)>,
@@ -470,7 +475,7 @@ fn manager_defaults(etc_root: &Path, notes: &mut Vec<String>) -> ManagerDefaults
         limit_nofile: None,
     };
     for file in files {
-        let Ok(text) = std::fs::read_to_string(&file) else {
+        let Ok(text) = read_unit_file(&file) else {
             continue;
         };
         for a in assignments(&text, "Manager") {
@@ -810,4 +815,9 @@ pub fn parse_env_file(text: &str) -> Vec<(String, String, usize)> {
         _ => {}
     }
     out
+}
+
+/// Unit files, drop-ins and EnvironmentFile=s: regular files only (a FIFO would block), bounded.
+fn read_unit_file(path: &Path) -> std::io::Result<String> {
+    crate::fsread::read_string_bounded(path, crate::fsread::limits::UNIT_FILE)
 }

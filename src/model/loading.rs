@@ -33,10 +33,21 @@ pub struct Maps {
     pub bytes: u64,
 }
 
+// Saturating: a described (`plan`) workload of billions of partitions must not wrap or panic.
 impl std::ops::AddAssign for Maps {
     fn add_assign(&mut self, o: Maps) {
-        self.maps += o.maps;
-        self.bytes += o.bytes;
+        self.maps = self.maps.saturating_add(o.maps);
+        self.bytes = self.bytes.saturating_add(o.bytes);
+    }
+}
+
+impl Maps {
+    /// `k` identical copies.
+    pub fn times(self, k: u64) -> Maps {
+        Maps {
+            maps: self.maps.saturating_mul(k),
+            bytes: self.bytes.saturating_mul(k),
+        }
     }
 }
 
@@ -85,6 +96,15 @@ impl Tally {
         for (c, (l, g)) in &o.by_cause {
             self.add(*c, *l, *g);
         }
+    }
+
+    /// The tally of `k` identical logs.
+    pub fn times(&self, k: u64) -> Tally {
+        let mut t = Tally::default();
+        for (c, (l, g)) in &self.by_cause {
+            t.add(*c, l.times(k), g.times(k));
+        }
+        t
     }
 }
 

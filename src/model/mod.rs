@@ -233,26 +233,32 @@ pub fn estimate(input: &ModelInput) -> Estimate {
             if let Some(a) = &p.active {
                 load.segment(a, true, true, &mut t);
             }
+            // Everything above is one log; a grouped entry stands for `k` identical ones.
+            let k = p.copies;
+            if k != 1 {
+                t = t.times(k);
+            }
             // fds: every .log of every loaded dir, existing .txnindex (0.11+), .log.swap (worst).
-            let fds = p.segments()
+            let fds = (p.segments()
                 + u64::from(p.log_swap_files)
                 + if rules.txn_index {
                     p.txn_index_files()
                 } else {
                     0
-                };
-            dir_fds += fds;
+                })
+            .saturating_mul(k);
+            dir_fds = dir_fds.saturating_add(fds);
             // Logs that map something while they load: -delete dirs map nothing in the lazy era.
             if !(metadata || delete_dir && rules.lazy_index) {
-                loaded_logs += 1;
+                loaded_logs = loaded_logs.saturating_add(k);
             }
             let (un_n, un_b) = if recovered {
                 p.unflushed_segments()
             } else {
                 (0, 0)
             };
-            dir_unflushed.0 += un_n;
-            dir_unflushed.1 += un_b;
+            dir_unflushed.0 = dir_unflushed.0.saturating_add(un_n.saturating_mul(k));
+            dir_unflushed.1 = dir_unflushed.1.saturating_add(un_b.saturating_mul(k));
             largest_log_recovery = largest_log_recovery.max(un_b);
             if !delete_dir {
                 let xo = page_round(geometry.xo(), page);
@@ -287,34 +293,38 @@ pub fn estimate(input: &ModelInput) -> Estimate {
                 steady += Maps {
                     maps: closed.offset_index_maps,
                     bytes: closed.offset_index_map_bytes,
-                };
+                }
+                .times(k);
                 if rules.time_index {
                     steady += Maps {
                         maps: closed.time_index_maps,
                         bytes: closed.time_index_map_bytes,
-                    };
+                    }
+                    .times(k);
                 }
                 if p.active.is_some() {
                     steady += Maps {
                         maps: u64::from(xo > 0) + u64::from(xt > 0),
                         bytes: xo + xt,
-                    };
+                    }
+                    .times(k);
                 }
             }
             if p.is_replica() {
                 let te = topics.entry(p.topic.clone()).or_default();
-                te.partitions += 1;
-                te.segments += p.segments();
-                te.log_bytes += p.log_bytes();
-                te.unflushed_segments += un_n;
+                te.partitions = te.partitions.saturating_add(k);
+                te.segments = te.segments.saturating_add(p.segments().saturating_mul(k));
+                te.log_bytes = te.log_bytes.saturating_add(p.log_bytes().saturating_mul(k));
+                te.unflushed_segments =
+                    te.unflushed_segments.saturating_add(un_n.saturating_mul(k));
                 te.live += t.live;
                 te.garbage += t.garbage;
-                te.open_files += fds;
+                te.open_files = te.open_files.saturating_add(fds);
                 te.index_max_bytes = geometry.index_max_bytes;
             }
             dir_tally.merge(&t);
         }
-        recovered_segments += dir_unflushed.0;
+        recovered_segments = recovered_segments.saturating_add(dir_unflushed.0);
         if d.role == LogDirRole::Data && d.readable {
             let n = loaded_logs.min(u64::from(threads));
             inflight += n;
@@ -346,7 +356,7 @@ pub fn estimate(input: &ModelInput) -> Estimate {
                 dir_fds += c.txn_index_files;
             }
         }
-        fds_logs += dir_fds;
+        fds_logs = fds_logs.saturating_add(dir_fds);
         total.merge(&dir_tally);
         dirs.push(DirEstimate {
             path: d.path.clone(),
@@ -438,8 +448,8 @@ pub fn estimate(input: &ModelInput) -> Estimate {
         recovered_segments,
         estimated_index_files: inv
             .partitions()
-            .map(|(_, p)| u64::from(p.estimated_index_files))
-            .sum(),
+            .map(|(_, p)| u64::from(p.estimated_index_files).saturating_mul(p.copies))
+            .fold(0, u64::saturating_add),
         problems,
     }
 }
@@ -448,7 +458,8 @@ fn contributors(total: &Tally, inv: &Inventory, rules: &Rules) -> Vec<Contributo
     let active_segments = inv
         .partitions()
         .filter(|(_, p)| p.kind != DirKind::Delete && p.active.is_some())
-        .count() as u64;
+        .map(|(_, p)| p.copies)
+        .fold(0, u64::saturating_add);
     let per = if rules.time_index { 2 } else { 1 };
     let mut out: Vec<Contributor> = total
         .by_cause

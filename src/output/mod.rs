@@ -83,23 +83,11 @@ pub fn color_for(output: Option<&Path>) -> bool {
     output.is_none() && color_wanted(std::io::IsTerminal::is_terminal(&std::io::stdout()))
 }
 
-/// Writes next to the target and renames, so a reader (a fleet merge) never sees half a report.
+/// `--output FILE`: replaced atomically, never through a planted symlink, never a device
+/// (see [`crate::safe_write`]); `-` is stdout.
 pub fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .with_context(|| format!("--output {}: not a file name", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("cannot rename {} to {}", tmp.display(), path.display())
-    })
+    if path.as_os_str() == "-" {
+        return print(text);
+    }
+    crate::safe_write::write_atomically(path, text)
 }

@@ -25,10 +25,20 @@ pub struct Tool {
 pub struct KafkaSection {
     pub version: String,
     pub version_source: VersionSource,
+    /// When the version was assumed from evidence: the range it allows and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumed: Option<AssumedVersion>,
     pub lazy_index: bool,
     pub unmap_on_resize: bool,
     pub recovery_threads_default: u32,
     pub explicit_gc_disabled: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AssumedVersion {
+    /// `3.7.0 to 3.9.x`, `2.8.0 or later`.
+    pub range: String,
+    pub because: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -208,8 +218,11 @@ pub fn inventory_section(inv: &Inventory, scenario: Scenario) -> InventorySectio
         };
         for p in &d.partitions {
             let recovered = scenario.recovers_log(d, p);
+            // A grouped entry (plan) stands for `k` identical logs.
+            let k = p.copies;
             let (un, ub) = if recovered {
-                p.unflushed_segments()
+                let (n, b) = p.unflushed_segments();
+                (n.saturating_mul(k), b.saturating_mul(k))
             } else {
                 (0, 0)
             };
@@ -222,16 +235,16 @@ pub fn inventory_section(inv: &Inventory, scenario: Scenario) -> InventorySectio
                     continue;
                 }
                 DirKind::Delete => {
-                    ds.pending_delete_dirs += 1;
-                    s.pending_delete_dirs += 1;
+                    ds.pending_delete_dirs += k;
+                    s.pending_delete_dirs += k;
                     continue;
                 }
-                DirKind::Future => s.future_dirs += 1,
-                DirKind::Stray => s.stray_dirs += 1,
+                DirKind::Future => s.future_dirs += k,
+                DirKind::Stray => s.stray_dirs += k,
                 DirKind::Partition => {}
             }
-            let all = p.all(page);
-            ds.partitions += 1;
+            let all = p.all(page).times(k);
+            ds.partitions += k;
             ds.segments += all.segments;
             ds.unflushed_segments += un;
             ds.log_bytes += all.log_bytes;
@@ -239,8 +252,8 @@ pub fn inventory_section(inv: &Inventory, scenario: Scenario) -> InventorySectio
             s.offset_index_files += all.offset_index_files;
             s.time_index_files += all.time_index_files;
             s.txn_index_files += all.txn_index_files;
-            s.producer_snapshots += u64::from(p.producer_snapshots);
-            s.temp_files += u64::from(p.temp_files);
+            s.producer_snapshots += u64::from(p.producer_snapshots) * k;
+            s.temp_files += u64::from(p.temp_files) * k;
         }
         s.partitions += ds.partitions;
         s.segments += ds.segments;
@@ -256,6 +269,8 @@ pub struct ReportInput<'a> {
     pub config: &'a BrokerConfig,
     pub rules: &'a Rules,
     pub version_source: VersionSource,
+    /// The evidence range when the version was assumed from it.
+    pub assumed: Option<&'a crate::version_evidence::Range>,
     pub explicit_gc_disabled: bool,
     pub heap_max_bytes: Option<u64>,
     pub scenario: Scenario,
@@ -372,6 +387,10 @@ pub fn build(input: ReportInput) -> Report {
         kafka: KafkaSection {
             version: input.rules.version.to_string(),
             version_source: input.version_source,
+            assumed: input.assumed.map(|r| AssumedVersion {
+                range: r.describe(),
+                because: r.reasons.clone(),
+            }),
             lazy_index: input.rules.lazy_index,
             unmap_on_resize: input.rules.unmap_on_resize,
             recovery_threads_default: input.rules.default_recovery_threads,

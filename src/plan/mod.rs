@@ -79,6 +79,7 @@ fn base(i: u64) -> u64 {
     i * 1000
 }
 
+/// One partition of the workload (all are alike but for their names).
 fn partition(w: &Workload, topic: String, number: i32, page: u64) -> Partition {
     let n = w.segments_per_partition();
     let seg = w.segment_bytes.max(1);
@@ -101,6 +102,7 @@ fn partition(w: &Workload, topic: String, number: i32, page: u64) -> Partition {
         log_swap_files: 0,
         kraft_snapshots: 0,
         estimated_index_files: 0,
+        copies: 1,
     };
     let (o, t) = trimmed_index_sizes(seg, w.index_interval_bytes, w.index_max_bytes);
     let closed = |i: u64| Segment {
@@ -159,12 +161,25 @@ pub fn inventory(w: &Workload, page: u64) -> Inventory {
             problems: Vec::new(),
         })
         .collect();
+    // Partition i is partition i / T of topic i % T, in dir i % D. All partitions are alike, so
+    // one entry per (topic, dir) pair stands for all its partitions: the pairs of i in
+    // [0, lcm(T, D)) are distinct (CRT) and repeat with period lcm(T, D), so the entry for i
+    // counts the j < N with j = i mod lcm. Memory and time follow topics x dirs, not partitions.
     let topics = w.topics.max(1);
     let ndirs = dirs.len().max(1) as u64;
-    for i in 0..w.partitions {
+    let period = lcm(topics, ndirs);
+    let one = partition(w, String::new(), 0, page);
+    for i in 0..w.partitions.min(period) {
         let topic = format!("topic-{}", i % topics);
-        let number = (i / topics) as i32;
-        let p = partition(w, topic, number, page);
+        let number = i32::try_from(i / topics).unwrap_or(i32::MAX);
+        let copies = (w.partitions - i).div_ceil(period);
+        let p = Partition {
+            dir: format!("{topic}-{number}"),
+            topic,
+            partition: number,
+            copies,
+            ..one.clone()
+        };
         if let Some(d) = dirs.get_mut((i % ndirs) as usize) {
             d.partitions.push(p);
         }
@@ -175,6 +190,17 @@ pub fn inventory(w: &Workload, page: u64) -> Inventory {
         problems: Vec::new(),
         incomplete: false,
     }
+}
+
+fn lcm(a: u64, b: u64) -> u64 {
+    fn gcd(a: u64, b: u64) -> u64 {
+        if b == 0 {
+            a
+        } else {
+            gcd(b, a % b)
+        }
+    }
+    (a / gcd(a, b)).saturating_mul(b)
 }
 
 /// A size by the one rule for sizes ([`crate::units::parse::size`]).
@@ -331,6 +357,89 @@ mod tests {
         }
     }
 
+    /// Model and report of the grouped inventory against the same inventory written out one
+    /// partition per entry (what plan built before grouping): every number must be equal.
+    #[test]
+    fn grouped_partitions_cost_exactly_what_the_materialised_ones_do() {
+        use crate::config::BrokerConfig;
+        use crate::kafka_version::{KafkaVersion, Rules};
+        use crate::model::{self, BaselineInput, Geometry, ModelInput};
+        use crate::scan::Scenario;
+        let config = BrokerConfig::load(None, &[], Some("/a,/b,/c")).unwrap();
+        let mut cases = Vec::new();
+        for (topics, partitions) in [(1, 1), (1, 7), (3, 10), (4, 6), (5, 2), (7, 30)] {
+            for crash in [false, true] {
+                for (bytes, seg, index_max) in [(2500, 1000, 10 << 20), (5 << 20, 1 << 20, 4096)] {
+                    let mut wl = w(bytes, seg, crash);
+                    wl.topics = topics;
+                    wl.partitions = partitions;
+                    wl.index_max_bytes = index_max;
+                    wl.log_dirs = config.log_dirs.clone();
+                    wl.unflushed_segments = 2;
+                    cases.push(wl);
+                }
+            }
+        }
+        for wl in cases {
+            let grouped = inventory(&wl, 4096);
+            let flat = grouped.expanded();
+            let entries: usize = grouped.log_dirs.iter().map(|d| d.partitions.len()).sum();
+            assert_eq!(flat.partitions().count() as u64, wl.partitions);
+            assert!(entries as u64 <= wl.partitions);
+            for version in ["1.1.0", "2.8.2", "3.9.1", "4.1.1"] {
+                let scenario = if wl.crash {
+                    Scenario::Crash
+                } else {
+                    Scenario::Clean
+                };
+                let g = Geometry {
+                    index_max_bytes: wl.index_max_bytes,
+                    index_interval_bytes: wl.index_interval_bytes,
+                };
+                let geometry = move |_: &str| g;
+                let est = |inv: &Inventory| {
+                    let e = model::estimate(&ModelInput {
+                        inventory: inv,
+                        config: &config,
+                        rules: Rules::for_version(version.parse::<KafkaVersion>().unwrap()),
+                        scenario,
+                        geometry: &geometry,
+                        baseline: BaselineInput {
+                            cores: 2,
+                            ..Default::default()
+                        },
+                        recovery_rate: model::DEFAULT_RECOVERY_RATE,
+                        connections: 0,
+                    });
+                    let topics: Vec<_> = e
+                        .topics
+                        .iter()
+                        .map(|(k, t)| (k.clone(), serde_json::to_value(t).unwrap()))
+                        .collect();
+                    let section = crate::report::inventory_section(inv, scenario);
+                    (
+                        serde_json::to_value(&e).unwrap(),
+                        topics,
+                        serde_json::to_value(section).unwrap(),
+                    )
+                };
+                assert_eq!(est(&grouped), est(&flat), "{wl:?} {version}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_uniform_workload_is_a_few_entries_however_many_partitions() {
+        let mut wl = w(1 << 30, 1 << 30, true);
+        wl.partitions = u64::from(u32::MAX);
+        wl.topics = 10;
+        let inv = inventory(&wl, 4096);
+        let entries: usize = inv.log_dirs.iter().map(|d| d.partitions.len()).sum();
+        assert_eq!(entries, 10);
+        let total: u64 = inv.partitions().map(|(_, p)| p.copies).sum();
+        assert_eq!(total, wl.partitions);
+    }
+
     #[test]
     fn segments_round_up_and_an_empty_log_has_its_active_segment() {
         assert_eq!(w(0, 100, false).segments_per_partition(), 1);
@@ -341,8 +450,11 @@ mod tests {
     #[test]
     fn inventory_spreads_partitions_and_keeps_the_remainder_in_the_active_segment() {
         let inv = inventory(&w(2500, 1000, true), 4096);
-        assert_eq!(inv.log_dirs[0].partitions.len(), 2);
-        assert_eq!(inv.log_dirs[1].partitions.len(), 2);
+        // One topic, two dirs: one entry per dir standing for its two partitions.
+        for d in &inv.log_dirs {
+            assert_eq!(d.partitions.len(), 1);
+            assert_eq!(d.partitions[0].copies, 2);
+        }
         let p = &inv.log_dirs[0].partitions[0];
         assert_eq!(p.segments(), 3);
         assert_eq!(p.log_bytes(), 2500);

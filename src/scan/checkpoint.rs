@@ -2,6 +2,9 @@
 //! `0` / entry count / `topic partition offset` lines, parsed as strictly as Kafka's CheckpointFile.
 
 use std::collections::HashMap;
+use std::io::BufRead;
+
+use crate::fsread::{excerpt, limits};
 
 /// Per (topic, partition) offsets of one checkpoint file.
 pub type Offsets = HashMap<(String, i32), u64>;
@@ -29,23 +32,50 @@ fn err(line: usize, message: impl Into<String>) -> CheckpointError {
     }
 }
 
-/// Java's `BufferedReader.readLine`: lines end at `\n`, `\r` or `\r\n`; a final line needs no end.
-fn java_lines(text: &str) -> impl Iterator<Item = &str> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
+/// One line as Java's `BufferedReader.readLine` sees it: lines end at `\n`, `\r` or `\r\n`; a
+/// final line needs no end. Lines over `max` bytes are an error instead of a buffer that grows
+/// with the file (a NUL-filled checkpoint is one line of gigabytes).
+enum Line {
+    End,
+    Text,
+    TooLong,
+}
+
+fn next_line(r: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> std::io::Result<Line> {
+    buf.clear();
+    let mut any = false;
+    loop {
+        let chunk = r.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(if any { Line::Text } else { Line::End });
         }
-        let end = rest.find(['\n', '\r']).unwrap_or(rest.len());
-        let line = &rest[..end];
-        rest = &rest[end..];
-        rest = rest
-            .strip_prefix("\r\n")
-            .or_else(|| rest.strip_prefix('\n'))
-            .or_else(|| rest.strip_prefix('\r'))
-            .unwrap_or(rest);
-        Some(line)
-    })
+        any = true;
+        match chunk.iter().position(|&b| b == b'\n' || b == b'\r') {
+            Some(i) => {
+                if buf.len() + i > max {
+                    return Ok(Line::TooLong);
+                }
+                buf.extend_from_slice(&chunk[..i]);
+                let cr = chunk[i] == b'\r';
+                r.consume(i + 1);
+                if cr {
+                    let next = r.fill_buf()?;
+                    if next.first() == Some(&b'\n') {
+                        r.consume(1);
+                    }
+                }
+                return Ok(Line::Text);
+            }
+            None => {
+                let n = chunk.len();
+                if buf.len() + n > max {
+                    return Ok(Line::TooLong);
+                }
+                buf.extend_from_slice(chunk);
+                r.consume(n);
+            }
+        }
+    }
 }
 
 /// Java's `\s` (what `WHITESPACES_PATTERN = \s+` splits on): ASCII only, unlike Rust's.
@@ -62,20 +92,53 @@ fn java_whitespace(c: char) -> bool {
 /// match. The last of duplicate entries wins (HashMap.put). Negative offsets are kept as 0: both
 /// are below every base offset.
 pub fn parse(text: &str) -> Result<Offsets, CheckpointError> {
-    let mut lines = java_lines(text).enumerate().map(|(i, l)| (i + 1, l));
+    parse_reader(text.as_bytes(), |_, _| true)
+}
+
+/// [`parse`], streamed line by line from `r` (a legal checkpoint holds millions of lines), keeping
+/// only the entries `keep` wants (the partitions whose dirs exist). Messages quote at most a short
+/// excerpt of a bad line.
+pub fn parse_reader(
+    mut r: impl BufRead,
+    keep: impl Fn(&str, i32) -> bool,
+) -> Result<Offsets, CheckpointError> {
+    let mut buf = Vec::new();
+    let mut n = 0usize;
+    let mut next = |buf: &mut Vec<u8>| -> Result<Option<usize>, CheckpointError> {
+        n += 1;
+        match next_line(&mut r, buf, limits::CHECKPOINT_LINE) {
+            Ok(Line::End) => Ok(None),
+            Ok(Line::Text) => Ok(Some(n)),
+            Ok(Line::TooLong) => Err(err(
+                n,
+                format!(
+                    "longer than {} bytes (an entry is under 300): not a checkpoint line",
+                    limits::CHECKPOINT_LINE
+                ),
+            )),
+            Err(e) => Err(err(n, format!("read failed: {e}"))),
+        }
+    };
+    // Kafka decodes the file strictly (a malformed byte is an IOException).
+    let text = |buf: &[u8], n: usize| -> Result<String, CheckpointError> {
+        String::from_utf8(buf.to_vec())
+            .map_err(|e| err(n, format!("not UTF-8: {}", e.utf8_error())))
+    };
     // Kafka reads an empty file as "no entries" (a missing one is created empty).
-    let Some((n, version)) = lines.next() else {
+    let Some(l) = next(&mut buf)? else {
         return Ok(Offsets::new());
     };
+    let version = text(&buf, l)?;
     if version.parse::<i32>() != Ok(0) {
         return Err(err(
-            n,
-            format!("unsupported version {version:?}, expected 0"),
+            l,
+            format!("unsupported version {}, expected 0", excerpt(&version, 40)),
         ));
     }
-    let Some((n, count)) = lines.next() else {
+    let Some(l) = next(&mut buf)? else {
         return Ok(Offsets::new());
     };
+    let count = text(&buf, l)?;
     // Integer.parseInt; a negative count makes `new ArrayList<>(count)` throw.
     let expected = count
         .parse::<i32>()
@@ -83,17 +146,24 @@ pub fn parse(text: &str) -> Result<Offsets, CheckpointError> {
         .and_then(|c| usize::try_from(c).ok())
         .ok_or_else(|| {
             err(
-                n,
-                format!("entry count {count:?} is not a non-negative number"),
+                l,
+                format!(
+                    "entry count {} is not a non-negative number",
+                    excerpt(&count, 40)
+                ),
             )
         })?;
-    let mut out = Offsets::with_capacity(expected.min(1 << 20));
+    let mut out = Offsets::new();
     let mut seen = 0usize;
-    for (n, line) in lines {
+    while let Some(n) = next(&mut buf)? {
+        let line = text(&buf, n)?;
         let malformed = || {
             err(
                 n,
-                format!("expected `topic partition offset`, found {line:?}"),
+                format!(
+                    "expected `topic partition offset`, found {}",
+                    excerpt(&line, 80)
+                ),
             )
         };
         // Java's split keeps a leading empty part and drops trailing ones.
@@ -106,13 +176,18 @@ pub fn parse(text: &str) -> Result<Offsets, CheckpointError> {
         else {
             return Err(malformed());
         };
-        let partition: i32 = partition
-            .parse()
-            .map_err(|_| err(n, format!("partition {partition:?} is not a number")))?;
+        let partition: i32 = partition.parse().map_err(|_| {
+            err(
+                n,
+                format!("partition {} is not a number", excerpt(partition, 40)),
+            )
+        })?;
         let offset: i64 = offset
             .parse()
-            .map_err(|_| err(n, format!("offset {offset:?} is not a number")))?;
-        out.insert((topic.to_string(), partition), offset.max(0) as u64);
+            .map_err(|_| err(n, format!("offset {} is not a number", excerpt(offset, 40))))?;
+        if keep(topic, partition) {
+            out.insert((topic.to_string(), partition), offset.max(0) as u64);
+        }
         seen += 1;
     }
     if seen != expected {

@@ -45,6 +45,22 @@ pub fn page_round(n: u64, page: u64) -> u64 {
 }
 
 impl SegmentSums {
+    /// These sums `k` times over (saturating: a described workload may be absurdly large).
+    pub fn times(&self, k: u64) -> SegmentSums {
+        SegmentSums {
+            segments: self.segments.saturating_mul(k),
+            log_bytes: self.log_bytes.saturating_mul(k),
+            offset_index_files: self.offset_index_files.saturating_mul(k),
+            time_index_files: self.time_index_files.saturating_mul(k),
+            txn_index_files: self.txn_index_files.saturating_mul(k),
+            missing_time_index: self.missing_time_index.saturating_mul(k),
+            offset_index_map_bytes: self.offset_index_map_bytes.saturating_mul(k),
+            offset_index_maps: self.offset_index_maps.saturating_mul(k),
+            time_index_map_bytes: self.time_index_map_bytes.saturating_mul(k),
+            time_index_maps: self.time_index_maps.saturating_mul(k),
+        }
+    }
+
     pub fn add(&mut self, s: &Segment, page: u64) {
         self.segments += 1;
         self.log_bytes += s.log_bytes;
@@ -114,6 +130,10 @@ pub struct Partition {
     /// stat'ed (lazy era: Kafka does not touch them at load; they matter only to the
     /// steady-state ceiling).
     pub estimated_index_files: u32,
+    /// How many identical logs this entry stands for: 1 for a scanned dir; `plan` describes a
+    /// uniform workload as a few entries with large counts, which every consumer costs by
+    /// multiplication (the per-log methods below describe ONE copy).
+    pub copies: u64,
 }
 
 impl Partition {
@@ -193,6 +213,8 @@ pub enum CheckpointState {
     Missing,
     /// Unparsable: 0.9+ resets every partition of the dir to 0 (full recovery); 0.8 fails to start.
     Corrupt,
+    /// This tool may not read it (the broker can): counted as a full recovery, the upper bound.
+    Unreadable,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -280,10 +302,31 @@ pub struct Inventory {
 }
 
 impl Inventory {
+    /// Every entry (an entry may stand for many identical logs: see [`Partition::copies`]).
     pub fn partitions(&self) -> impl Iterator<Item = (&LogDir, &Partition)> {
         self.log_dirs
             .iter()
             .flat_map(|d| d.partitions.iter().map(move |p| (d, p)))
+    }
+
+    /// The same inventory with every grouped entry written out as `copies` entries of one:
+    /// what a scan of such a tree would return (for tests of the grouped form).
+    pub fn expanded(&self) -> Inventory {
+        let mut inv = self.clone();
+        for d in &mut inv.log_dirs {
+            d.partitions = d
+                .partitions
+                .iter()
+                .flat_map(|p| {
+                    let one = Partition {
+                        copies: 1,
+                        ..p.clone()
+                    };
+                    std::iter::repeat(one).take(p.copies as usize)
+                })
+                .collect();
+        }
+        inv
     }
 
     pub fn all_problems(&self) -> impl Iterator<Item = &Problem> {

@@ -75,14 +75,30 @@ pub fn page_size() -> u64 {
     }
 }
 
-fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut buf = Vec::new();
-    // Checkpoints hold a line per partition; 256 MiB is far beyond any real one.
-    fs::File::open(path)?
-        .take(256 << 20)
-        .read_to_end(&mut buf)?;
-    Ok(buf)
+/// A small per-dir file, read only if it is a regular file of at most `limit` bytes.
+fn read_small(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    crate::fsread::read_bounded(path, limit)
+}
+
+/// The recovery-point checkpoint, streamed: only entries of partition dirs present are kept, so
+/// memory follows the dirs, not the file (a 10 M-partition checkpoint is legal).
+type Present = std::collections::HashMap<String, std::collections::HashSet<i32>>;
+
+/// What a permission error means here: the tool's, not the broker's (which owns the files).
+pub const CANNOT_READ: &str = "cannot read: run as the broker's user or root";
+
+fn denied(e: &std::io::Error) -> bool {
+    e.kind() == ErrorKind::PermissionDenied
+}
+
+/// `Err((true, _))` when the file exists but we may not read it.
+fn read_checkpoint(path: &Path, present: &Present) -> Result<checkpoint::Offsets, (bool, String)> {
+    let (r, _) = crate::fsread::Reader::open(path, crate::fsread::Follow::Yes, None)
+        .map_err(|e| (denied(&e), e.to_string()))?;
+    checkpoint::parse_reader(std::io::BufReader::with_capacity(256 << 10, r), |t, p| {
+        present.get(t).is_some_and(|s| s.contains(&p))
+    })
+    .map_err(|e| (false, e.to_string()))
 }
 
 struct DirPlan {
@@ -129,6 +145,7 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
         }
         Ok(_) => {}
     }
+    let _listing = crate::fsread::in_flight(path);
     let entries = match fs::read_dir(path) {
         Ok(rd) => rd,
         Err(e) => {
@@ -168,9 +185,9 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
             }
         };
         // Kafka's File.isDirectory follows symlinks.
-        let is_dir = if ft.is_symlink() {
+        let target = if ft.is_symlink() {
             match fs::metadata(&epath) {
-                Ok(m) => m.is_dir(),
+                Ok(m) => m.file_type(),
                 Err(e) => {
                     dir.problems.push(Problem::warning(
                         &epath,
@@ -180,14 +197,37 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
                 }
             }
         } else {
-            ft.is_dir()
+            ft
         };
-        if is_dir {
+        if target.is_dir() {
             subdirs.push((name, epath));
             continue;
         }
+        // FIFOs, sockets and devices: opening or reading one can block forever. Listed, never read.
+        if !target.is_file() {
+            let known = [
+                marker::CLEAN_SHUTDOWN_FILE,
+                RECOVERY_POINT_FILE,
+                META_PROPERTIES_FILE,
+            ];
+            if known.contains(&name.as_str()) {
+                dir.problems.push(Problem::stops_start(
+                    &epath,
+                    format!(
+                        "{}: not read; Kafka cannot load it either (a FIFO blocks its start)",
+                        non_regular_kind(target)
+                    ),
+                ));
+            } else {
+                dir.problems.push(Problem::warning(
+                    &epath,
+                    format!("{}: skipped", non_regular_kind(target)),
+                ));
+            }
+            continue;
+        }
         match name.as_str() {
-            marker::CLEAN_SHUTDOWN_FILE if role == LogDirRole::Data => match read_small(&epath) {
+            marker::CLEAN_SHUTDOWN_FILE if role == LogDirRole::Data => match read_small(&epath, crate::fsread::limits::MARKER) {
                 Ok(b) => {
                     let m = marker::parse_marker(&b);
                     if m == CleanShutdown::Unrecognised {
@@ -198,15 +238,23 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
                     }
                     dir.clean_shutdown = Some(m);
                 }
+                Err(e) if e.kind() == ErrorKind::TimedOut => dir.problems.push(Problem::error(&epath, e.to_string())),
                 Err(e) => {
                     dir.clean_shutdown = Some(CleanShutdown::Unrecognised);
-                    dir.problems.push(Problem::warning(&epath, format!("cannot read marker: {e}")));
+                    let why = if denied(&e) { CANNOT_READ.to_string() } else { format!("cannot read marker: {e}") };
+                    dir.problems.push(Problem::warning(&epath, format!("{why}; the marker is there, so the dir was shut down cleanly")));
                 }
             },
             RECOVERY_POINT_FILE if role == LogDirRole::Data => has_checkpoint = true,
-            META_PROPERTIES_FILE => match read_small(&epath).map_err(|e| e.to_string()).and_then(|b| marker::parse_meta(&b)) {
+            META_PROPERTIES_FILE => match read_small(&epath, crate::fsread::limits::META_PROPERTIES).map_err(|e| (e.kind(), e.to_string())).and_then(|b| marker::parse_meta(&b).map_err(|e| (ErrorKind::InvalidData, e))) {
                 Ok(m) => dir.meta = Some(m),
-                Err(e) => dir.problems.push(Problem::stops_start(
+                Err((ErrorKind::TimedOut, e)) => dir.problems.push(Problem::error(&epath, e)),
+                // The broker (its owner) reads it; we could not check its ids.
+                Err((ErrorKind::PermissionDenied, _)) => dir.problems.push(Problem::error(
+                    &epath,
+                    format!("{CANNOT_READ}; its broker and cluster ids are not checked"),
+                )),
+                Err((_, e)) => dir.problems.push(Problem::stops_start(
                     &epath,
                     format!("meta.properties is unreadable or invalid ({e}): Kafka refuses to start with it"),
                 )),
@@ -217,17 +265,35 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
 
     let recovery_points = if role == LogDirRole::Data && has_checkpoint {
         let cp = path.join(RECOVERY_POINT_FILE);
-        match read_small(&cp).map_err(|e| e.to_string()).and_then(|b| {
-            // Kafka decodes it strictly (a malformed byte is an IOException).
-            std::str::from_utf8(&b)
-                .map_err(|e| format!("not UTF-8: {e}"))
-                .and_then(|t| checkpoint::parse(t).map_err(|e| e.to_string()))
-        }) {
+        let mut present: Present = Present::new();
+        for (name, _) in &subdirs {
+            if let DirName::Log {
+                topic, partition, ..
+            } = classify_dir(name)
+            {
+                present.entry(topic).or_default().insert(partition);
+            }
+        }
+        match read_checkpoint(&cp, &present) {
             Ok(points) => {
                 dir.recovery_checkpoint = CheckpointState::Ok;
                 points
             }
-            Err(e) => {
+            // Not corrupt, just not read: the partition dirs are skipped by the same deadline.
+            Err((_, e)) if crate::fsread::expired() => {
+                dir.problems
+                    .push(Problem::error(&cp, format!("not read: {e}")));
+                Default::default()
+            }
+            Err((true, _)) => {
+                dir.recovery_checkpoint = CheckpointState::Unreadable;
+                dir.problems.push(Problem::error(
+                    &cp,
+                    format!("{CANNOT_READ}; until it can, every segment of this dir is counted as recovering (the most the next start can need)"),
+                ));
+                Default::default()
+            }
+            Err((false, e)) => {
                 dir.recovery_checkpoint = CheckpointState::Corrupt;
                 dir.problems.push(Problem::error(
                     &cp,
@@ -301,6 +367,20 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
         }
     }
     DirPlan { dir, tasks }
+}
+
+/// What a non-regular directory entry is, for the problem that lists it.
+pub(crate) fn non_regular_kind(t: fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_fifo() {
+        "a FIFO, not a regular file"
+    } else if t.is_socket() {
+        "a socket, not a regular file"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device, not a regular file"
+    } else {
+        "not a regular file"
+    }
 }
 
 /// remote-log-index-cache is a nested tree of cached remote indexes: a recursive walk fits.
@@ -385,13 +465,13 @@ pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
                 let mut probs = Vec::new();
                 if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
                     skipped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    return (i, None, probs);
+                    return (i, None, probs, true);
                 }
                 let p = scan_partition(&path, task, page, threshold, opts.index_sizes, &mut probs);
                 if let Some(c) = &opts.progress {
                     c.bump();
                 }
-                (i, p, probs)
+                (i, p, probs, false)
             })
             .collect::<Vec<_>>()
     };
@@ -410,8 +490,10 @@ pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
     };
 
     let mut log_dirs: Vec<LogDir> = plans.into_iter().map(|p| p.dir).collect();
-    for (i, p, probs) in results {
+    let mut skipped_in = vec![0u64; log_dirs.len()];
+    for (i, p, probs, skip) in results {
         log_dirs[i].problems.extend(probs);
+        skipped_in[i] += u64::from(skip);
         if let Some(p) = p {
             log_dirs[i].partitions.push(p);
         }
@@ -423,9 +505,15 @@ pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
     check_replicas_in_one_dir(&log_dirs, &mut problems);
     let skipped = skipped.into_inner();
     if skipped > 0 {
+        let named: Vec<String> = log_dirs
+            .iter()
+            .zip(&skipped_in)
+            .filter(|(_, n)| **n > 0)
+            .map(|(d, n)| format!("{} ({n})", d.path.display()))
+            .collect();
         problems.push(Problem::error(
             "",
-            format!("scan stopped at --timeout: {skipped} partition dir(s) not read; the numbers cover only what was read"),
+            format!("scan stopped at --timeout: {skipped} partition dir(s) not read, in {}; the numbers cover only what was read", named.join(", ")),
         ));
     }
     Inventory {

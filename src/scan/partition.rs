@@ -65,6 +65,7 @@ pub fn scan_partition(
     sizes: IndexSizes,
     problems: &mut Vec<Problem>,
 ) -> Option<Partition> {
+    let _listing = crate::fsread::in_flight(path);
     let rd = match fs::read_dir(path) {
         Ok(rd) => rd,
         Err(e) if e.kind() == ErrorKind::NotFound => {
@@ -77,7 +78,14 @@ pub fn scan_partition(
         Err(e) => {
             problems.push(Problem::error(
                 path,
-                format!("cannot list: {e}; its segments are not counted"),
+                format!(
+                    "{}; its segments are not counted",
+                    if e.kind() == std::io::ErrorKind::PermissionDenied {
+                        super::CANNOT_READ.to_string()
+                    } else {
+                        format!("cannot list: {e}")
+                    }
+                ),
             ));
             return None;
         }
@@ -102,6 +110,7 @@ pub fn scan_partition(
         log_swap_files: 0,
         kraft_snapshots: 0,
         estimated_index_files: 0,
+        copies: 1,
     };
     let mut non_canonical = 0u32;
     for entry in rd {
@@ -126,6 +135,19 @@ pub fn scan_partition(
                 problems.push(Problem::warning(
                     entry.path(),
                     "a directory named like a segment file; Kafka does not load it as one",
+                ));
+                continue;
+            }
+            // FIFOs, sockets, devices named like segments: never opened, listed as a problem.
+            FileClass::Known(_)
+                if entry
+                    .file_type()
+                    .is_ok_and(|t| !(t.is_file() || t.is_symlink())) =>
+            {
+                let t = entry.file_type().expect("checked above");
+                problems.push(Problem::warning(
+                    entry.path(),
+                    format!("{}: skipped", super::non_regular_kind(t)),
                 ));
                 continue;
             }

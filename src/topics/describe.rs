@@ -333,10 +333,13 @@ pub fn from_describe_file(
     path: &Path,
     config: &BrokerConfig,
 ) -> Result<TopicCatalog, TopicConfigError> {
-    let bytes = std::fs::read(path).map_err(|e| TopicConfigError::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
+    let bytes =
+        crate::fsread::read_bounded(path, crate::fsread::limits::TOPIC_CONFIG).map_err(|e| {
+            TopicConfigError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            }
+        })?;
     let text = String::from_utf8_lossy(&bytes);
     let d = parse(&text, path)?;
     Ok(catalog(&d, path, config))

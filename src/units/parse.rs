@@ -208,7 +208,7 @@ pub mod flag {
 
     /// `--threads`: a thread per log dir is plenty; thousands only exhaust the stack space.
     pub fn threads(t: &str) -> Result<usize, String> {
-        within(count(t)?, 1, 1024, show_count).map(|n| n as usize)
+        within(count(t)?, 1, crate::bounds::MAX_THREADS as u64, show_count).map(|n| n as usize)
     }
 
     /// `--max-map-count`: vm.max_map_count is a C int.
@@ -246,7 +246,7 @@ pub mod flag {
         if d <= 0.0 {
             return Err("0 is refused: must be above zero".into());
         }
-        if d > 7.0 * 86400.0 {
+        if d > crate::bounds::MAX_TIMEOUT_SECS {
             return Err(format!("{d:.0} s is absurd here: at most 7d"));
         }
         Ok(d)

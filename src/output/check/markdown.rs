@@ -66,7 +66,10 @@ pub fn render(r: &Report) -> String {
         escape(b.host.as_deref().unwrap_or("?")),
         escape(b.cluster_id.as_deref().unwrap_or("?")),
         escape(&r.kafka.version),
-        name(&r.kafka.version_source),
+        match &r.kafka.assumed {
+            Some(a) => format!("assumed: the most demanding release of {}", a.range),
+            None => name(&r.kafka.version_source),
+        },
         name(&r.scenario),
         escape(&b.checked_at),
     );

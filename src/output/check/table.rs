@@ -49,6 +49,15 @@ pub fn render(r: &Report) -> String {
 pub fn render_styled(r: &Report, color: bool) -> String {
     let mut out = String::new();
     let c = &r.config;
+    if let Some(a) = &r.kafka.assumed {
+        let _ = writeln!(
+            out,
+            "Kafka version assumed: {}, the most demanding release of {} ({}); pass --kafka-version",
+            r.kafka.version,
+            a.range,
+            a.because.join(", ")
+        );
+    }
     let _ = writeln!(
         out,
         "Kafka {} ({}), {} mode, scenario {}; log.segment.bytes={}, log.index.size.max.bytes={}, {} recovery thread(s) per dir",

@@ -28,7 +28,6 @@ pub mod records;
 pub mod wire;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -277,8 +276,9 @@ enum End {
 /// Reads one file batch by batch, calling `f` on each good batch, stopping at the first bad one.
 /// Streams the file so a large segment is never held in memory whole.
 fn read_batches(path: &Path, mut f: impl FnMut(&Batch, u64)) -> Result<End, std::io::Error> {
-    let file = File::open(path)?;
-    let len = file.metadata()?.len();
+    // Regular files only (a FIFO segment would block the open), stopping at --timeout.
+    let (file, meta) = crate::fsread::Reader::open(path, crate::fsread::Follow::Yes, None)?;
+    let len = meta.len();
     let mut rd = BufReader::with_capacity(256 * 1024, file);
     let mut pos: u64 = 0;
     let mut buf = Vec::new();
@@ -449,6 +449,7 @@ pub fn read_metadata_log(dir: &Path) -> MetadataImage {
     let mut problems = Vec::new();
     let mut snapshots = Vec::new();
     let mut segments = Vec::new();
+    let listing = crate::fsread::in_flight(&dir);
     match std::fs::read_dir(&dir) {
         Ok(entries) => {
             for e in entries.flatten() {
@@ -466,6 +467,7 @@ pub fn read_metadata_log(dir: &Path) -> MetadataImage {
             format!("cannot list the metadata log: {e}"),
         )),
     }
+    drop(listing);
     snapshots.sort();
     segments.sort();
 

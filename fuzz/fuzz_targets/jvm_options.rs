@@ -1,0 +1,5 @@
+//! See kafka_preflight::fuzzing::jvm_options (the same function runs over a corpus in cargo test).
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| kafka_preflight::fuzzing::jvm_options(data));
