@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod exit_codes;
+pub mod fixes;
 pub mod fleet;
 pub mod fsread;
 pub mod fuzzing;

@@ -35,6 +35,8 @@ pub struct Environment {
     /// The version was not given: the range the evidence allows (`rules` is then one of its
     /// releases).
     pub assumed: Option<crate::version_evidence::Range>,
+    /// What starts the broker next: where limit fixes go.
+    pub started_by: crate::fixes::StartedBy,
 }
 
 /// A broker's config in its environment: the input of [`scan`] and [`evaluate`].
@@ -109,7 +111,13 @@ pub fn environment(o: &CheckOptions) -> anyhow::Result<Environment> {
         (VersionChoice::Default, _) => (kafka_version::DEFAULT_VERSION, VersionSource::Default),
     };
     let rules = Rules::for_version(version);
-    let (limits, unit_read) = next_start_limits(o, broker.as_ref())?;
+    let (limits, unit) = next_start_limits(o, broker.as_ref())?;
+    let unit_read = unit.is_some();
+    let started_by = match (&unit, &o.limits.user) {
+        (Some(spec), _) => crate::fixes::StartedBy::unit(spec, &o.limits.systemd_dirs),
+        (None, Some(user)) => crate::fixes::StartedBy::Pam { user: user.clone() },
+        (None, None) => crate::fixes::StartedBy::Shell,
+    };
 
     // The broker's JVM options, from what starts it next: its systemd unit's environment (on
     // top of the running broker's command line, which has the start script's defaults), else
@@ -197,24 +205,25 @@ pub fn environment(o: &CheckOptions) -> anyhow::Result<Environment> {
         broker,
         malloc_arena_max,
         assumed: None,
+        started_by,
     })
 }
 
-/// The limits of the next start, and whether a systemd unit was read for them. A broker in a
-/// unit's cgroup is restarted by that unit: its file decides unless --systemd-unit or --user
-/// names another source (or the unit file is not found here).
+/// The limits of the next start, and the systemd unit read for them (as `--systemd-unit`
+/// takes it). A broker in a unit's cgroup is restarted by that unit: its file decides unless
+/// --systemd-unit or --user names another source (or the unit file is not found here).
 fn next_start_limits(
     o: &CheckOptions,
     broker: Option<&crate::live::BrokerProcess>,
-) -> anyhow::Result<(Limits, bool)> {
+) -> anyhow::Result<(Limits, Option<String>)> {
     let mut inputs = o.limits.clone();
     inputs.pid = broker.map(|b| b.pid);
     let discovered = broker
         .and_then(|b| b.unit.clone())
         .filter(|_| inputs.systemd_unit.is_none() && inputs.user.is_none());
     let Some(unit) = discovered else {
-        let unit_read = inputs.systemd_unit.is_some();
-        return Ok((limits::resolve(&inputs)?, unit_read));
+        let unit = inputs.systemd_unit.clone();
+        return Ok((limits::resolve(&inputs)?, unit));
     };
     inputs.systemd_unit = Some(unit.clone());
     match limits::resolve(&inputs) {
@@ -223,7 +232,7 @@ fn next_start_limits(
                 "limits and environment of the next start from {unit}, the unit running pid {}",
                 inputs.pid.unwrap_or_default()
             ));
-            Ok((l, true))
+            Ok((l, Some(unit)))
         }
         Err(limits::LimitError::UnitNotFound { .. }) => {
             inputs.systemd_unit = None;
@@ -231,7 +240,7 @@ fn next_start_limits(
             l.notes.push(format!(
                 "the running broker belongs to {unit}, but its unit file is not in the systemd unit directories here; pass --systemd-unit FILE"
             ));
-            Ok((l, false))
+            Ok((l, None))
         }
         Err(e) => Err(e.into()),
     }
@@ -488,6 +497,9 @@ pub fn evaluate(o: &CheckOptions, p: &Prepared, s: &Scanned) -> anyhow::Result<R
         recovery_warn_seconds: o.recovery_warn_seconds,
         cores: o.cores,
         segment_bytes: p.config.log_segment_bytes,
+        started_by: &env.started_by,
+        config_path: p.config.path.as_deref(),
+        log_dirs: &p.config.log_dirs,
     });
     Ok(report::build(ReportInput {
         config: &p.config,

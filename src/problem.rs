@@ -20,6 +20,18 @@ pub struct Problem {
     /// Kafka refuses to start (or fails the dir) because of it: a start-up killer.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub stops_start: bool,
+    /// What kind of start-up killer, when a fix can be written for it.
+    #[serde(skip)]
+    pub kind: Option<ProblemKind>,
+}
+
+/// Start-up killers with a known fix (see `crate::fixes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// A directory in a log dir that is not a log (`lost+found`, a backup copy).
+    NotALogDir,
+    /// A `log.dirs` entry naming a dir already listed.
+    DuplicateLogDir,
 }
 
 impl Problem {
@@ -29,6 +41,14 @@ impl Problem {
             path: path.as_ref().to_path_buf(),
             message: message.into(),
             stops_start: false,
+            kind: None,
+        }
+    }
+
+    pub fn with_kind(self, kind: ProblemKind) -> Self {
+        Problem {
+            kind: Some(kind),
+            ..self
         }
     }
     /// An error that stops Kafka's start (it throws, or refuses the dir).

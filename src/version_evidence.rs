@@ -5,7 +5,8 @@
 //! Facts (docs/kafka-model.md §2): KRaft (`process.roles`, meta.properties v1, a
 //! `__cluster_metadata-0` log) exists from 2.8.0; ZooKeeper mode ends with 3.9.x; a JSON
 //! clean-shutdown marker is written from 3.7.0 and an empty one up to 3.6.x; `directory.id` in
-//! meta.properties and `-stray` dirs appear in 3.7.0; meta.properties itself in 0.9.0.
+//! meta.properties and `-stray` dirs appear in 3.7.0; meta.properties itself in 0.9.0;
+//! `.timeindex` files in 0.10.1.0 and producer-state `.snapshot` files in 0.11.0.0.
 
 use crate::config::{BrokerConfig, Mode};
 use crate::kafka_version::{KafkaVersion, Rules};
@@ -120,6 +121,20 @@ pub fn narrow(config: &BrokerConfig, inv: &Inventory) -> Range {
     }
     if dirs().any(|d| d.metadata_log().is_some()) {
         r.raise(KafkaVersion::new(2, 8, 0), "a KRaft metadata log (2.8.0+)");
+    }
+    // What every segment of a modern broker carries: a time index from 0.10.1.0, producer
+    // state snapshots from 0.11.0.0.
+    let page = inv.page_size;
+    if inv.partitions().any(|(_, p)| p.producer_snapshots > 0) {
+        r.raise(
+            KafkaVersion::new4(0, 11, 0, 0),
+            "producer-state snapshots (0.11.0+)",
+        );
+    } else if inv
+        .partitions()
+        .any(|(_, p)| p.all(page).time_index_files > 0)
+    {
+        r.raise(KafkaVersion::new4(0, 10, 1, 0), "time indexes (0.10.1+)");
     }
     if inv.partitions().any(|(_, p)| p.kind == DirKind::Stray) {
         r.raise(KafkaVersion::new(3, 7, 0), "-stray partition dirs (3.7.0+)");

@@ -108,15 +108,15 @@ fn unreadable_partition_dir_checkpoint_and_marker() {
     assert!(matches!(r.code, 0 | 1), "{}", r.stderr);
     // What the tool may not read is the tool's problem, never a broker fault.
     const CANNOT: &str = "cannot read: run as the broker's user or root";
-    let (_, _, msg) = r.problem("error", &x.join("locked-0"));
+    let (_, _, msg) = r.problem("warning", &x.join("locked-0"));
     assert!(msg.contains(CANNOT), "{msg}");
     // An unreadable checkpoint is counted as a full recovery (the upper bound), not called corrupt.
-    let (_, _, msg) = r.problem("error", &y.path.join("recovery-point-offset-checkpoint"));
+    let (_, _, msg) = r.problem("warning", &y.path.join("recovery-point-offset-checkpoint"));
     assert!(msg.contains(CANNOT) && !msg.contains("corrupt"), "{msg}");
     // An unreadable marker still exists: the dir was shut down cleanly.
     let (_, _, msg) = r.problem("warning", &y.path.join(".kafka_cleanshutdown"));
     assert!(msg.contains(CANNOT), "{msg}");
-    let (_, _, msg) = r.problem("error", &y.path.join("meta.properties"));
+    let (_, _, msg) = r.problem("warning", &y.path.join("meta.properties"));
     assert!(
         msg.contains(CANNOT) && !msg.contains("refuses to start"),
         "{msg}"

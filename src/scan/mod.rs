@@ -250,7 +250,7 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
                 Ok(m) => dir.meta = Some(m),
                 Err((ErrorKind::TimedOut, e)) => dir.problems.push(Problem::error(&epath, e)),
                 // The broker (its owner) reads it; we could not check its ids.
-                Err((ErrorKind::PermissionDenied, _)) => dir.problems.push(Problem::error(
+                Err((ErrorKind::PermissionDenied, _)) => dir.problems.push(Problem::warning(
                     &epath,
                     format!("{CANNOT_READ}; its broker and cluster ids are not checked"),
                 )),
@@ -287,7 +287,7 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
             }
             Err((true, _)) => {
                 dir.recovery_checkpoint = CheckpointState::Unreadable;
-                dir.problems.push(Problem::error(
+                dir.problems.push(Problem::warning(
                     &cp,
                     format!("{CANNOT_READ}; until it can, every segment of this dir is counted as recovering (the most the next start can need)"),
                 ));
@@ -363,7 +363,7 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
             DirName::Invalid => dir.problems.push(Problem::stops_start(
                 &epath,
                 format!("{name:?} is not a topic-partition directory: Kafka throws at start-up and this log dir fails"),
-            )),
+            ).with_kind(crate::problem::ProblemKind::NotALogDir)),
         }
     }
     DirPlan { dir, tasks }
@@ -422,6 +422,7 @@ pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
                     canonical.display()
                 ),
             )
+            .with_kind(crate::problem::ProblemKind::DuplicateLogDir)
         })
         .collect();
     let mut dirs: Vec<(PathBuf, LogDirRole)> = config

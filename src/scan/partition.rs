@@ -76,7 +76,14 @@ pub fn scan_partition(
             return None;
         }
         Err(e) => {
-            problems.push(Problem::error(
+            // Our permission, not the broker's: a warning, the log-dir check is not about it.
+            let denied = e.kind() == std::io::ErrorKind::PermissionDenied;
+            problems.push(Problem::new(
+                if denied {
+                    crate::problem::Severity::Warning
+                } else {
+                    crate::problem::Severity::Error
+                },
                 path,
                 format!(
                     "{}; its segments are not counted",

@@ -283,11 +283,22 @@ pub fn render_styled(r: &Report, color: bool) -> String {
         for rec in &r.recommendations {
             let _ = writeln!(
                 out,
-                "  {}: {} -> {}  ({})",
-                rec.setting, rec.current, rec.recommended, rec.reason
+                "  [{}] {}: {} -> {}  ({})",
+                name(&rec.kind),
+                rec.setting,
+                rec.current,
+                rec.recommended,
+                rec.reason
             );
+            let _ = match &rec.file {
+                Some(f) => writeln!(out, "    in {f}:"),
+                None => writeln!(out, "    run:"),
+            };
             for line in &rec.paste {
                 let _ = writeln!(out, "      {line}");
+            }
+            for line in &rec.then {
+                let _ = writeln!(out, "    then: {line}");
             }
         }
     }
