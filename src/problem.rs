@@ -20,12 +20,15 @@ pub struct Problem {
     /// Kafka refuses to start (or fails the dir) because of it: a start-up killer.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub stops_start: bool,
-    /// What kind of start-up killer, when a fix can be written for it.
+    /// What makes the problem go away, when the finder knows; the log_dirs check recommends it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// What kind of start-up killer, when a fix block can be written for it.
     #[serde(skip)]
     pub kind: Option<ProblemKind>,
 }
 
-/// Start-up killers with a known fix (see `crate::fixes`).
+/// Start-up killers with a known fix block (see `crate::fixes`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProblemKind {
     /// A directory in a log dir that is not a log (`lost+found`, a backup copy).
@@ -41,7 +44,15 @@ impl Problem {
             path: path.as_ref().to_path_buf(),
             message: message.into(),
             stops_start: false,
+            fix: None,
             kind: None,
+        }
+    }
+
+    pub fn with_fix(self, fix: impl Into<String>) -> Self {
+        Problem {
+            fix: Some(fix.into()),
+            ..self
         }
     }
 

@@ -211,6 +211,9 @@ impl Check {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Recommendation {
+    /// The checks it fixes, most direct first, so a reader (the fleet row) can show the fix of
+    /// the check that fails rather than whichever recommendation comes first.
+    pub fixes: Vec<CheckId>,
     pub setting: &'static str,
     pub current: String,
     pub recommended: String,
@@ -230,7 +233,9 @@ pub struct Recommendation {
 }
 
 impl Recommendation {
+    #[allow(clippy::too_many_arguments)]
     fn new(
+        fixes: &[CheckId],
         setting: &'static str,
         current: String,
         recommended: String,
@@ -240,6 +245,7 @@ impl Recommendation {
         block: crate::fixes::Block,
     ) -> Self {
         Recommendation {
+            fixes: fixes.to_vec(),
             setting,
             current,
             recommended,
@@ -621,6 +627,7 @@ fn recommend(input: &VerdictInput, checks: &[Check]) -> Vec<Recommendation> {
             .and_then(|c| c.required)
             .unwrap_or(e.virtual_memory_bytes.worst);
         out.push(Recommendation::new(
+            &[CheckId::VirtualMemory, CheckId::VirtualMemoryUnlimited],
             "ulimit -v",
             kib_of(lim),
             "unlimited".into(),
@@ -641,6 +648,7 @@ fn recommend(input: &VerdictInput, checks: &[Check]) -> Vec<Recommendation> {
     {
         let rec = customary_map_count((need_maps as f64 * MARGIN) as u64).max(l.max_map_count);
         out.push(Recommendation::new(
+            &[CheckId::MapAreas, CheckId::MapAreasSteadyState],
             "vm.max_map_count",
             l.max_map_count.to_string(),
             rec.to_string(),
@@ -661,6 +669,7 @@ fn recommend(input: &VerdictInput, checks: &[Check]) -> Vec<Recommendation> {
     if let Some(n) = l.open_files {
         if n < want_fds {
             out.push(Recommendation::new(
+                &[CheckId::OpenFiles],
                 "ulimit -n",
                 n.to_string(),
                 want_fds.to_string(),
@@ -707,6 +716,7 @@ fn recovery_threads_recommendation(input: &VerdictInput) -> Option<Recommendatio
         return None;
     }
     Some(Recommendation::new(
+        &[CheckId::RecoveryTime],
         "num.recovery.threads.per.data.dir",
         t.to_string(),
         want.to_string(),
@@ -731,9 +741,12 @@ fn log_dir_fixes(input: &VerdictInput) -> Vec<Recommendation> {
     for p in input.problems.iter().filter(|p| p.stops_start) {
         match p.kind {
             Some(ProblemKind::NotALogDir) => out.push(Recommendation::new(
-                "log dir contents",
+                &[CheckId::LogDirs],
+                "log.dirs entry",
                 p.path.display().to_string(),
-                "removed from the log dir".into(),
+                p.fix
+                    .clone()
+                    .unwrap_or_else(|| "move it out of the log dir".into()),
                 None,
                 format!("Kafka refuses {}: {}", p.path.display(), p.message),
                 crate::fixes::FixKind::Required,
@@ -747,6 +760,7 @@ fn log_dir_fixes(input: &VerdictInput) -> Vec<Recommendation> {
                     .map(|d| d.display().to_string())
                     .collect();
                 out.push(Recommendation::new(
+                    &[CheckId::LogDirs],
                     "log.dirs",
                     "a directory listed twice".into(),
                     dirs.join(","),
@@ -759,7 +773,25 @@ fn log_dir_fixes(input: &VerdictInput) -> Vec<Recommendation> {
                     ),
                 ));
             }
-            _ => {}
+            // A fix its finder knows but no block can do (it moves data): said, not pasted.
+            _ => {
+                if let Some(fix) = p.fix.as_ref().filter(|_| p.kind.is_none()) {
+                    out.push(Recommendation::new(
+                        &[CheckId::LogDirs],
+                        "log.dirs entry",
+                        p.path.display().to_string(),
+                        fix.clone(),
+                        None,
+                        p.message.clone(),
+                        crate::fixes::FixKind::Required,
+                        crate::fixes::Block {
+                            file: None,
+                            lines: Vec::new(),
+                            then: Vec::new(),
+                        },
+                    ));
+                }
+            }
         }
     }
     out
@@ -805,6 +837,7 @@ fn segment_bytes_recommendation(input: &VerdictInput) -> Option<Recommendation> 
         let segments = partitions * per_partition.div_ceil(candidate).max(1);
         if fits(segments) {
             return Some(Recommendation::new(
+                &[CheckId::OpenFiles, CheckId::MapAreasSteadyState],
                 "log.segment.bytes",
                 input.segment_bytes.to_string(),
                 candidate.to_string(),

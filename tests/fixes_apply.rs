@@ -143,7 +143,7 @@ fn applying_every_block_as_written_makes_every_required_check_pass() {
         "ulimit -v",
         "vm.max_map_count",
         "ulimit -n",
-        "log dir contents",
+        "log.dirs entry",
     ] {
         assert!(
             kinds.iter().any(|(s, k)| *s == want && *k == "required"),

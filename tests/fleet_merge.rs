@@ -128,19 +128,43 @@ fn merges_a_fleet_worst_first_grouped_by_cluster_and_names_bad_files() {
         .iter()
         .map(|b| b["host"].as_str().unwrap())
         .collect();
-    assert_eq!(hosts, ["host1", "host2", "host3"], "worst first");
+    // The unreadable files are brokers of unknown state, between the failing and the warning
+    // one; the future report still names its host.
+    assert_eq!(
+        hosts,
+        ["host1", "corrupt", "host-future", "host2", "host3"],
+        "worst first"
+    );
     assert_eq!(
         [
             &clusters[0]["failing"],
+            &clusters[0]["unknown"],
             &clusters[0]["warning"],
             &clusters[0]["passing"]
         ],
-        [1, 1, 1]
+        [1, 2, 1, 1]
     );
+    assert_eq!(clusters[0]["brokers"][1]["verdict"], "unknown");
+    assert!(clusters[0]["brokers"][1]["unreadable"]
+        .as_str()
+        .unwrap()
+        .contains("not a JSON report"));
     assert_eq!(clusters[1]["cluster_id"], "cluster-b");
     assert_eq!(clusters[1]["brokers"][0]["host"], "host4");
     assert_eq!(clusters[1]["passing"], 1);
     let b1 = &clusters[0]["brokers"][0];
+    assert_eq!(b1["worst_check"]["id"], "virtual_memory");
+    // Milliseconds: two checks of one broker within a second still order.
+    let at = b1["checked_at"].as_str().unwrap();
+    let frac = at
+        .strip_suffix('Z')
+        .and_then(|t| t.rsplit_once('.'))
+        .map(|x| x.1);
+    assert!(
+        frac.is_some_and(|f| f.len() == 3 && f.bytes().all(|b| b.is_ascii_digit())),
+        "{at}"
+    );
+    assert!(humantime::parse_rfc3339(at).is_ok(), "{at}");
     assert_eq!(b1["broker_id"], 1);
     assert_eq!(b1["virtual_memory"]["status"], "fail");
     assert_eq!(b1["virtual_memory"]["limit"], 6_899_920u64 * 1024);
@@ -152,10 +176,10 @@ fn merges_a_fleet_worst_first_grouped_by_cluster_and_names_bad_files() {
     // Unlimited has no headroom figure, and the limit stays null (= unlimited).
     // host2 warns on virtual memory itself, not only on the finite-ulimit advice.
     assert_eq!(
-        clusters[0]["brokers"][1]["virtual_memory"]["status"],
+        clusters[0]["brokers"][3]["virtual_memory"]["status"],
         "warn"
     );
-    let b3 = &clusters[0]["brokers"][2];
+    let b3 = &clusters[0]["brokers"][4];
     assert_eq!(b3["virtual_memory"]["limit"], Value::Null);
     assert_eq!(b3["virtual_memory"]["headroom_percent"], Value::Null);
 
@@ -185,16 +209,25 @@ fn table_markdown_and_csv_say_the_same() {
     assert_eq!(code, 1);
     assert!(
         out.contains(
-            "cluster (unknown cluster id): 3 brokers, 1 failing, 1 at risk (warn), 1 passing"
+            "cluster (unknown cluster id): 5 brokers, 1 failing, 2 unknown (unreadable report), 1 at risk (warn), 1 passing"
         ),
         "{out}"
     );
-    assert!(out.contains("cluster cluster-b: 1 broker, 0 failing, 0 at risk (warn), 1 passing"));
+    assert!(out.contains(
+        "cluster cluster-b: 1 broker, 0 failing, 0 unknown (unreadable report), 0 at risk (warn), 1 passing"
+    ));
+    assert!(
+        out.contains("6 brokers: 1 failing, 2 unknown (unreadable report), 1 at risk (warn), 2 passing; 0 superseded reports not merged"),
+        "{out}"
+    );
     let pos = |h: &str| out.find(h).unwrap_or_else(|| panic!("{h} missing: {out}"));
-    assert!(pos("host1") < pos("host2") && pos("host2") < pos("host3"));
+    assert!(pos("host1") < pos("corrupt") && pos("corrupt") < pos("host2"));
+    assert!(pos("host2") < pos("host3"));
 
     let (_, md, _) = merge(&[dir, "--format", "markdown"]);
-    let summary = md.find("1 failing, 1 at risk").unwrap();
+    let summary = md
+        .find("1 failing, 2 unknown (unreadable report), 1 at risk")
+        .unwrap();
     let table = md.find("| host |").unwrap();
     assert!(summary < table, "a comment leads with the answer: {md}");
     assert!(md.contains("**FAIL**"));
@@ -204,9 +237,10 @@ fn table_markdown_and_csv_say_the_same() {
     let lines: Vec<&str> = csv.lines().collect();
     assert!(lines[0]
         .starts_with("cluster_id,host,broker_id,kafka_version,verdict,virtual_memory_status,"));
-    assert_eq!(lines.len(), 5, "a header and one row per broker: {csv}");
+    assert_eq!(lines.len(), 7, "a header and one row per broker: {csv}");
     assert!(lines[1].starts_with(",host1,1,1.1.0,fail,fail,"), "{csv}");
-    assert!(lines[4].starts_with("cluster-b,host4,4,"), "{csv}");
+    assert!(lines[2].starts_with(",corrupt,,,unknown,"), "{csv}");
+    assert!(lines[6].starts_with("cluster-b,host4,4,"), "{csv}");
     let cols = lines[0].split(',').count();
     // No field of these reports holds a comma, so a naive split must agree on the width.
     assert!(lines.iter().all(|l| l.split(',').count() == cols), "{csv}");
@@ -250,12 +284,13 @@ fn equal_verdicts_rank_by_the_tightest_limit() {
             "recommendations": []
         })
     };
-    for (h, n) in [("roomy", 910), ("tight", 990), ("middle", 950)] {
-        std::fs::write(
-            dir.path().join(format!("{h}.json")),
-            report(h, n).to_string(),
-        )
-        .unwrap();
+    for (id, (h, n)) in [("roomy", 910), ("tight", 990), ("middle", 950)]
+        .into_iter()
+        .enumerate()
+    {
+        let mut r = report(h, n);
+        r["broker"]["broker_id"] = id.into();
+        std::fs::write(dir.path().join(format!("{h}.json")), r.to_string()).unwrap();
     }
     let (code, out, _) = merge(&[dir.path().to_str().unwrap(), "--format", "csv"]);
     assert_eq!(code, 0);

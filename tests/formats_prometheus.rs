@@ -200,9 +200,24 @@ fn prometheus_output_is_strict_exposition_format() {
         "version=0\nbroker.id=7\ncluster.id=we\"ird\\\\id\n",
     )
     .unwrap();
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64()
+    };
+    let before = now();
     let (code, text, err) = check(dir.path(), "prometheus", &[]);
+    let after = now();
     assert_eq!(code, 1, "{err}");
     let s = parse_strict(&text);
+
+    // A stopped collector is seen by the age of this, so it must be the check's own time.
+    let ran = get(&s, "kafka_preflight_last_run_timestamp_seconds", &[]);
+    assert!(
+        before - 0.001 <= ran && ran <= after,
+        "{before} <= {ran} <= {after}"
+    );
 
     // The contract the alert rules use.
     let info = s

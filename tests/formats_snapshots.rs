@@ -38,6 +38,10 @@ macro_rules! snap {
                 (r#""host": "[^"]*""#, r#""host": "[HOST]""#),
                 (r#""checked_at": "[^"]*""#, r#""checked_at": "[TIME]""#),
                 (r#"host="[^"]*""#, r#"host="[HOST]""#),
+                (
+                    r"kafka_preflight_last_run_timestamp_seconds [0-9.]+",
+                    "kafka_preflight_last_run_timestamp_seconds [TIME]",
+                ),
                 (r"on host \S+ \(", "on host [HOST] ("),
                 (r"checked at \S+\.", "checked at [TIME]."),
                 // What the test's own shell allows differs between machines.

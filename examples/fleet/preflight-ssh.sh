@@ -4,16 +4,25 @@
 #   examples/fleet/preflight-ssh.sh broker1 broker2 broker3
 #   FORMAT=markdown FAIL_ON=warn examples/fleet/preflight-ssh.sh $(cat brokers.txt)
 #
-# Exit code is merge's: 0 no broker fails, 1 one does (or warns, with FAIL_ON=warn), 2 no
-# report could be read. A host that could not be checked is listed on stderr and does not
-# silently pass: its report is missing, and the script exits 2 if any host was missed.
+# Exit code is merge's: 0 no broker fails, 1 one does, a report cannot be read or a broker id
+# is claimed twice (or a broker warns, with FAIL_ON=warn), 2 no report could be read. A host
+# that could not be checked is listed on stderr and does not silently pass: its report is
+# missing, and the script exits 2 if any host was missed.
+# CI runs it over three local hosts with a stand-in ssh/scp (tests/fleet_examples.rs).
 set -u -o pipefail
 
 CONFIG=${CONFIG:-/etc/kafka/server.properties}
 UNIT=${UNIT:-kafka.service}
+# Where the limits come from on the broker; the unit gives the ones it really runs under.
+CHECK_ARGS=${CHECK_ARGS:-"--systemd-unit '$UNIT'"}
+# The log dirs belong to the kafka user; SUDO= (empty) when already running as it.
+SUDO=${SUDO-sudo}
+REMOTE_DIR=${REMOTE_DIR:-/var/tmp}
 BIN=${BIN:-kafka-preflight}
 FORMAT=${FORMAT:-table}
 FAIL_ON=${FAIL_ON:-fail}
+# ACCEPT_UNREADABLE=1: unreadable reports do not fail the merge (the verdict still says UNKNOWN).
+ACCEPT_UNREADABLE=${ACCEPT_UNREADABLE:-}
 OUT=${OUT:-./preflight-reports}
 
 if [ "$#" -eq 0 ]; then
@@ -26,11 +35,9 @@ rm -f "$OUT"/preflight-*.json
 
 missed=()
 for host in "$@"; do
-    remote="/var/tmp/preflight-${host}.json"
-    # sudo: the log dirs belong to the kafka user. The unit gives the limits the broker
-    # really runs under, not the ssh session's.
+    remote="$REMOTE_DIR/preflight-${host}.json"
     ssh -o BatchMode=yes "$host" \
-        "sudo $BIN check --config '$CONFIG' --systemd-unit '$UNIT' --format json --output '$remote'"
+        "$SUDO $BIN check --config '$CONFIG' $CHECK_ARGS --format json --output '$remote'"
     rc=$?
     # 1 is a finding (a check failed) and is reported by the merge; anything else is not.
     if [ "$rc" -gt 1 ]; then
@@ -44,7 +51,11 @@ for host in "$@"; do
     fi
 done
 
-"$BIN" merge "$OUT" --format "$FORMAT" --fail-on "$FAIL_ON"
+accept=()
+if [ -n "$ACCEPT_UNREADABLE" ]; then
+    accept=(--accept-unreadable)
+fi
+"$BIN" merge "$OUT" --format "$FORMAT" --fail-on "$FAIL_ON" ${accept[@]+"${accept[@]}"}
 rc=$?
 if [ "${#missed[@]}" -gt 0 ]; then
     echo "$0: not checked: ${missed[*]}" >&2

@@ -25,13 +25,28 @@ pub struct MergeArgs {
     /// Exit 1 when any broker warns too (default: only when one fails).
     #[arg(long, value_enum, default_value_t = FailOn::Fail)]
     pub fail_on: FailOn,
+    /// Exit 0 although some inputs could not be read (their brokers' state is unknown). The
+    /// verdict still says UNKNOWN, never PASS; without this flag such a merge exits 1.
+    #[arg(long)]
+    pub accept_unreadable: bool,
+    /// Write the answer to FILE (atomically: readers see the old file or the new one, never
+    /// half of it) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
-/// 2 when nothing could be read, else 1 when any broker fails (or warns, with --fail-on warn).
-pub fn exit_code(f: &Fleet, fail_on: FailOn) -> u8 {
+/// 2 when nothing could be read, else 1 when any broker fails, any input was unreadable
+/// (unless accepted), or a broker warns with --fail-on warn.
+pub fn exit_code(f: &Fleet, fail_on: FailOn, accept_unreadable: bool) -> u8 {
     match (f.verdict, fail_on) {
         (None, _) => exit_codes::TOOL_ERROR,
         (Some(Status::Fail), _) | (Some(Status::Warn), FailOn::Warn) => exit_codes::CHECK_FAILED,
+        (Some(Status::Unknown), _) if !accept_unreadable => exit_codes::CHECK_FAILED,
+        // Accepting the unknown brokers must not also wave through a warning under
+        // --fail-on warn: they only hide a worse status, never a better one.
+        (Some(Status::Unknown), FailOn::Warn) if f.brokers().any(|b| b.verdict == Status::Warn) => {
+            exit_codes::CHECK_FAILED
+        }
         _ => exit_codes::OK,
     }
 }
@@ -41,7 +56,16 @@ pub fn run(args: MergeArgs) -> anyhow::Result<u8> {
     // Unreadable files always go to stderr too: CSV must stay parseable, and a broker whose
     // report is missing from the table is a broker nobody checked.
     for e in &f.errors {
-        eprintln!("kafka-preflight: merge: {}: {}", e.file, e.error);
+        eprintln!(
+            "kafka-preflight: merge: {}: {} (broker state unknown)",
+            e.file, e.error
+        );
+    }
+    for s in &f.superseded {
+        eprintln!("kafka-preflight: merge: {}: {}", s.file, s.reason);
+    }
+    for d in &f.duplicate_broker_ids {
+        eprintln!("kafka-preflight: merge: DUPLICATE {}", d.message());
     }
     if f.verdict.is_none() {
         eprintln!("kafka-preflight: merge: no report could be read");
@@ -52,6 +76,6 @@ pub fn run(args: MergeArgs) -> anyhow::Result<u8> {
         MergeFormat::Csv => render::csv(&f),
         MergeFormat::Json => render::json(&f),
     };
-    crate::output::print(&text)?;
-    Ok(exit_code(&f, args.fail_on))
+    crate::output::emit(args.output.as_deref(), &text)?;
+    Ok(exit_code(&f, args.fail_on, args.accept_unreadable))
 }

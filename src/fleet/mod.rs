@@ -2,7 +2,9 @@
 //! rolling restart. Reading is lenient (only the fields the merge needs, unknown keys ignored)
 //! so reports from newer 1.x tools still merge; a newer schema_version is refused per file.
 
+mod duplicates;
 pub mod render;
+mod supersede;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,16 +13,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::report::SCHEMA_VERSION;
 
+pub use duplicates::DuplicateId;
+pub use supersede::Superseded;
+
 /// The three limits a restart can hit; the columns every format shows, in this order.
 pub const CHECK_IDS: [&str; 3] = ["virtual_memory", "map_areas", "open_files"];
 
 /// Our own status type: the report's is serialize-only, and the merge must not depend on how
-/// `check` builds its verdict, only on the JSON contract.
+/// `check` builds its verdict, only on the JSON contract. Ordered by how much it blocks a
+/// rolling restart: a broker whose report could not be read may be failing, so `Unknown` ranks
+/// above `Warn`; a known failure ranks above it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pass,
     Warn,
+    /// Only the merge produces it: the report of this broker (or input) could not be read.
+    Unknown,
     Fail,
 }
 
@@ -29,6 +38,7 @@ impl Status {
         match self {
             Status::Pass => "pass",
             Status::Warn => "warn",
+            Status::Unknown => "unknown",
             Status::Fail => "fail",
         }
     }
@@ -36,7 +46,7 @@ impl Status {
 
 // ---- what we read: the fields of docs/report-json.md the merge needs, nothing else ----
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct InBroker {
     #[serde(default)]
     pub host: Option<String>,
@@ -65,6 +75,9 @@ pub struct InCheck {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct InRecommendation {
+    /// The checks it fixes, most direct first; empty in reports of releases that did not say.
+    #[serde(default)]
+    pub fixes: Vec<String>,
     pub setting: String,
     #[serde(default)]
     pub current: String,
@@ -123,6 +136,29 @@ pub struct CheckCell {
     pub headroom_percent: Option<f64>,
 }
 
+/// The check that decides a row's verdict: the first one with the worst status, whichever it
+/// is (log_dirs, recovery_time, ...), not only the three resources the columns show.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckNote {
+    pub id: String,
+    pub status: Status,
+    pub message: String,
+    /// Its recommendation, "setting: current -> recommended"; None when the report has none.
+    pub fix: Option<String>,
+}
+
+impl CheckCell {
+    /// The report has no such check (or could not be read).
+    pub fn absent() -> Self {
+        CheckCell {
+            status: None,
+            required: None,
+            limit: None,
+            headroom_percent: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct BrokerRow {
     pub file: String,
@@ -138,6 +174,12 @@ pub struct BrokerRow {
     pub partitions: Option<u64>,
     pub top_recommendation: Option<String>,
     pub checked_at: Option<String>,
+    /// None when the verdict is pass.
+    pub worst_check: Option<CheckNote>,
+    /// Why the verdict is `unknown`: the input could not be read or is not a usable report.
+    pub unreadable: Option<String>,
+    /// Another host of the same cluster claims this broker id (see `Fleet::duplicate_broker_ids`).
+    pub duplicate_broker_id: bool,
 }
 
 impl BrokerRow {
@@ -162,6 +204,20 @@ impl BrokerRow {
 pub struct FileError {
     pub file: String,
     pub error: String,
+    /// What could still be read of the report's broker block, so its row lands in the right
+    /// cluster under the right host.
+    #[serde(skip)]
+    pub identity: InBroker,
+}
+
+impl FileError {
+    pub fn new(file: impl Into<String>, error: impl Into<String>) -> Self {
+        FileError {
+            file: file.into(),
+            error: error.into(),
+            identity: InBroker::default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -169,9 +225,12 @@ pub struct Cluster {
     /// None: the reports did not know the cluster id (no meta.properties yet).
     pub cluster_id: Option<String>,
     pub failing: usize,
+    /// Brokers whose report could not be read.
+    pub unknown: usize,
     pub warning: usize,
     pub passing: usize,
     pub brokers: Vec<BrokerRow>,
+    pub duplicate_broker_ids: Vec<DuplicateId>,
 }
 
 impl Cluster {
@@ -190,25 +249,41 @@ impl Cluster {
     }
 
     pub fn summary(&self) -> String {
-        format!(
-            "cluster {}: {} broker{}, {} failing, {} at risk (warn), {} passing",
+        let mut s = format!(
+            "cluster {}: {} broker{}, {} failing, {} unknown (unreadable report), {} at risk (warn), {} passing",
             self.label(),
             self.brokers.len(),
             if self.brokers.len() == 1 { "" } else { "s" },
             self.failing,
+            self.unknown,
             self.warning,
             self.passing
-        )
+        );
+        for d in &self.duplicate_broker_ids {
+            s.push_str(&format!("; DUPLICATE {}", d.message()));
+        }
+        s
     }
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Fleet {
     pub schema_version: u32,
-    /// Worst verdict over every merged broker; None when nothing could be read.
+    /// Worst verdict over every broker, unreadable ones (`unknown`) included, and `fail` when
+    /// two hosts claim one broker id; None when no report at all could be read.
     pub verdict: Option<Status>,
     pub clusters: Vec<Cluster>,
+    /// Inputs that could not be read; each is also an `unknown` broker in its cluster.
     pub errors: Vec<FileError>,
+    /// Reports of a broker that has a newer (or, on a tie, a worse) report merged.
+    pub superseded: Vec<Superseded>,
+    pub duplicate_broker_ids: Vec<DuplicateId>,
+}
+
+impl Fleet {
+    pub fn brokers(&self) -> impl Iterator<Item = &BrokerRow> {
+        self.clusters.iter().flat_map(|c| c.brokers.iter())
+    }
 }
 
 /// Expands the arguments: a file is itself, a dir is its `*.json` files (sorted, so the output
@@ -234,17 +309,17 @@ pub fn expand(args: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
                         .collect();
                     found.sort();
                     if found.is_empty() {
-                        errors.push(FileError {
-                            file: a.display().to_string(),
-                            error: "directory holds no *.json report".into(),
-                        });
+                        errors.push(FileError::new(
+                            a.display().to_string(),
+                            "directory holds no *.json report",
+                        ));
                     }
                     files.extend(found);
                 }
-                Err(e) => errors.push(FileError {
-                    file: a.display().to_string(),
-                    error: format!("cannot read directory: {e}"),
-                }),
+                Err(e) => errors.push(FileError::new(
+                    a.display().to_string(),
+                    format!("cannot read directory: {e}"),
+                )),
             }
         } else {
             files.push(a.clone());
@@ -362,12 +437,7 @@ fn checked(v: serde_json::Value) -> Result<InReport, String> {
 
 fn cell(r: &InReport, id: &str) -> CheckCell {
     let Some(c) = r.checks.iter().find(|c| c.id == id) else {
-        return CheckCell {
-            status: None,
-            required: None,
-            limit: None,
-            headroom_percent: None,
-        };
+        return CheckCell::absent();
     };
     let headroom_percent = match (c.required, c.limit) {
         (Some(n), Some(l)) if l > 0 => Some((l as f64 - n as f64) / l as f64 * 100.0),
@@ -383,22 +453,57 @@ fn cell(r: &InReport, id: &str) -> CheckCell {
     }
 }
 
+/// "setting: current -> recommended".
+fn fix_text(x: &InRecommendation) -> String {
+    format!("{}: {} -> {}", x.setting, x.current, x.recommended)
+}
+
+/// The check that decides the verdict and the recommendation that fixes it. Reports that do
+/// not say which check a recommendation fixes get none rather than a guess: the first
+/// recommendation can belong to a check that passes.
+fn worst_check(r: &InReport, verdict: Status) -> Option<CheckNote> {
+    if verdict == Status::Pass {
+        return None;
+    }
+    let c = r.checks.iter().find(|c| c.status == verdict)?;
+    let fix = r
+        .recommendations
+        .iter()
+        .find(|x| x.fixes.contains(&c.id))
+        .map(fix_text);
+    Some(CheckNote {
+        id: c.id.clone(),
+        status: c.status,
+        message: c.message.clone(),
+        fix,
+    })
+}
+
+/// The host a report names, else its file's stem (reports written before the identity block).
+fn host_of(file: &str, b: &InBroker) -> String {
+    b.host.clone().unwrap_or_else(|| {
+        let p = Path::new(file);
+        p.file_stem()
+            .map_or_else(|| file.to_string(), |s| s.to_string_lossy().into())
+    })
+}
+
 /// One report -> one row. Errors when nothing says how the broker did.
 pub fn row(file: &Path, r: &InReport) -> Result<BrokerRow, String> {
     let verdict = r
         .verdict
         .or_else(|| r.checks.iter().map(|c| c.status).max())
         .ok_or("no verdict and no checks: not a check report (was it run without limits?)")?;
+    if verdict == Status::Unknown {
+        return Err(
+            "verdict \"unknown\" is not a check report's: is this a merged fleet file?".into(),
+        );
+    }
     let b = &r.broker;
-    let host = b.host.clone().unwrap_or_else(|| {
-        file.file_stem().map_or_else(
-            || file.display().to_string(),
-            |s| s.to_string_lossy().into(),
-        )
-    });
+    let file = file.display().to_string();
     Ok(BrokerRow {
-        file: file.display().to_string(),
-        host,
+        host: host_of(&file, b),
+        file,
         broker_id: b.broker_id,
         cluster_id: b.cluster_id.clone(),
         kafka_version: b.kafka_version.clone(),
@@ -412,15 +517,58 @@ pub fn row(file: &Path, r: &InReport) -> Result<BrokerRow, String> {
             .and_then(|e| e.recovery.as_ref())
             .and_then(|x| x.slowest_seconds),
         partitions: r.inventory.as_ref().and_then(|i| i.partitions),
-        top_recommendation: r
-            .recommendations
-            .first()
-            .map(|x| format!("{}: {} -> {}", x.setting, x.current, x.recommended)),
+        top_recommendation: r.recommendations.first().map(fix_text),
         checked_at: b.checked_at.clone(),
+        worst_check: worst_check(r, verdict),
+        unreadable: None,
+        duplicate_broker_id: false,
     })
 }
 
-/// Worst first: fail > warn > pass, then the smallest headroom, then host for a stable order.
+/// What can still be read of the broker block of a report that cannot be merged (a newer
+/// schema, a field of the wrong type elsewhere); nothing for text that is not JSON, and nothing
+/// for a file too large to hold whole (the identity is a courtesy, not worth unbounded memory).
+fn identity_of(f: &Path) -> InBroker {
+    const IDENTITY_LIMIT: u64 = 16 << 20;
+    crate::fsread::read_string_bounded(f, IDENTITY_LIMIT)
+        .map(|text| identity(&text))
+        .unwrap_or_default()
+}
+
+fn identity(text: &str) -> InBroker {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| v.get("broker").cloned())
+        .and_then(|b| serde_json::from_value(b).ok())
+        .unwrap_or_default()
+}
+
+/// An input that could not be merged, as the broker nobody knows the state of.
+fn unknown_row(e: &FileError) -> BrokerRow {
+    let none = CheckCell::absent;
+    let b = &e.identity;
+    BrokerRow {
+        file: e.file.clone(),
+        host: host_of(&e.file, b),
+        broker_id: b.broker_id,
+        cluster_id: b.cluster_id.clone(),
+        kafka_version: b.kafka_version.clone(),
+        verdict: Status::Unknown,
+        virtual_memory: none(),
+        map_areas: none(),
+        open_files: none(),
+        recovery_seconds: None,
+        partitions: None,
+        top_recommendation: None,
+        checked_at: b.checked_at.clone(),
+        worst_check: None,
+        unreadable: Some(e.error.clone()),
+        duplicate_broker_id: false,
+    }
+}
+
+/// Worst first: fail > unknown > warn > pass, then the smallest headroom, then host for a
+/// stable order.
 fn order(a: &BrokerRow, b: &BrokerRow) -> std::cmp::Ordering {
     b.verdict
         .cmp(&a.verdict)
@@ -429,7 +577,8 @@ fn order(a: &BrokerRow, b: &BrokerRow) -> std::cmp::Ordering {
         .then_with(|| a.file.cmp(&b.file))
 }
 
-/// Reads every argument and merges what could be read; unreadable files land in `errors`.
+/// Reads every argument and merges what could be read; what could not lands in `errors` and
+/// as an `unknown` broker.
 pub fn merge(args: &[PathBuf]) -> Fleet {
     let (files, mut errors) = expand(args);
     let mut rows = Vec::new();
@@ -440,53 +589,31 @@ pub fn merge(args: &[PathBuf]) -> Fleet {
             Err(error) => errors.push(FileError {
                 file: f.display().to_string(),
                 error,
+                identity: identity_of(&f),
             }),
         }
     }
     from_rows(rows, errors)
 }
 
-/// A broker checked twice (a stale report left next to a fresh one, or a file named twice)
-/// would count twice: keep the newest report of each host + cluster + broker id and name the
-/// others. Reports without a cluster or broker id cannot be told apart safely and all stay.
-fn drop_superseded(rows: Vec<BrokerRow>, errors: &mut Vec<FileError>) -> Vec<BrokerRow> {
-    let mut newest: BTreeMap<(String, String, i64), BrokerRow> = BTreeMap::new();
-    let mut kept = Vec::new();
-    for r in rows {
-        let (Some(c), Some(id)) = (r.cluster_id.clone(), r.broker_id) else {
-            kept.push(r);
-            continue;
-        };
-        let key = (c, r.host.clone(), id);
-        match newest.remove(&key) {
-            None => {
-                newest.insert(key, r);
-            }
-            Some(old) => {
-                // RFC 3339 UTC timestamps order as strings.
-                let (keep, drop) = if r.checked_at > old.checked_at {
-                    (r, old)
-                } else {
-                    (old, r)
-                };
-                errors.push(FileError {
-                    file: drop.file.clone(),
-                    error: format!(
-                        "superseded by {} (same host, cluster and broker id, checked later): not merged",
-                        keep.file
-                    ),
-                });
-                newest.insert(key, keep);
-            }
-        }
+pub fn from_rows(rows: Vec<BrokerRow>, errors: Vec<FileError>) -> Fleet {
+    let any_read = !rows.is_empty();
+    let (mut rows, superseded) = supersede::newest_per_broker(rows);
+    rows.extend(errors.iter().map(unknown_row));
+    let duplicate_broker_ids = duplicates::find(&rows);
+    for r in &mut rows {
+        r.duplicate_broker_id = duplicate_broker_ids.iter().any(|d| {
+            Some(&d.cluster_id) == r.cluster_id.as_ref() && Some(d.broker_id) == r.broker_id
+        });
     }
-    kept.extend(newest.into_values());
-    kept
-}
-
-pub fn from_rows(rows: Vec<BrokerRow>, mut errors: Vec<FileError>) -> Fleet {
-    let rows = drop_superseded(rows, &mut errors);
-    let verdict = rows.iter().map(|r| r.verdict).max();
+    let worst = rows.iter().map(|r| r.verdict).max();
+    let verdict = any_read.then(|| {
+        if duplicate_broker_ids.is_empty() {
+            worst.unwrap_or(Status::Pass)
+        } else {
+            Status::Fail
+        }
+    });
     let mut by_cluster: BTreeMap<Option<String>, Vec<BrokerRow>> = BTreeMap::new();
     for r in rows {
         by_cluster.entry(r.cluster_id.clone()).or_default().push(r);
@@ -497,10 +624,16 @@ pub fn from_rows(rows: Vec<BrokerRow>, mut errors: Vec<FileError>) -> Fleet {
             brokers.sort_by(order);
             let count = |s| brokers.iter().filter(|b| b.verdict == s).count();
             Cluster {
-                cluster_id,
                 failing: count(Status::Fail),
+                unknown: count(Status::Unknown),
                 warning: count(Status::Warn),
                 passing: count(Status::Pass),
+                duplicate_broker_ids: duplicate_broker_ids
+                    .iter()
+                    .filter(|d| Some(&d.cluster_id) == cluster_id.as_ref())
+                    .cloned()
+                    .collect(),
+                cluster_id,
                 brokers,
             }
         })
@@ -518,6 +651,8 @@ pub fn from_rows(rows: Vec<BrokerRow>, mut errors: Vec<FileError>) -> Fleet {
         verdict,
         clusters,
         errors,
+        superseded,
+        duplicate_broker_ids,
     }
 }
 
@@ -541,21 +676,121 @@ mod tests {
             .contains("no verdict"));
     }
 
+    fn report(json: &str) -> InReport {
+        parse(json).unwrap()
+    }
+
     #[test]
-    fn a_stale_report_of_the_same_broker_is_not_counted_twice() {
+    fn a_superseded_report_is_not_an_unreadable_one() {
         let r = |at: &str| {
-            parse(&format!(
+            report(&format!(
                 r#"{{"schema_version": 1, "verdict": "pass", "broker": {{"host": "h", "broker_id": 1, "cluster_id": "c", "checked_at": "{at}"}}}}"#
             ))
-            .unwrap()
         };
         let old = row(Path::new("old.json"), &r("2026-11-24T10:00:00Z")).unwrap();
         let new = row(Path::new("new.json"), &r("2026-11-25T10:00:00Z")).unwrap();
         let f = from_rows(vec![new, old], Vec::new());
         assert_eq!(f.clusters[0].brokers.len(), 1);
         assert_eq!(f.clusters[0].brokers[0].file, "new.json");
-        assert_eq!(f.errors[0].file, "old.json");
-        assert!(f.errors[0].error.contains("superseded by new.json"));
+        assert!(f.errors.is_empty());
+        assert_eq!(f.superseded[0].file, "old.json");
+        assert_eq!(f.verdict, Some(Status::Pass));
+    }
+
+    #[test]
+    fn an_unreadable_input_is_a_broker_of_unknown_state_and_blocks_pass() {
+        let pass = row(
+            Path::new("ok.json"),
+            &report(r#"{"schema_version": 1, "verdict": "pass", "broker": {"host": "a", "broker_id": 1, "cluster_id": "c"}}"#),
+        )
+        .unwrap();
+        let mut future = FileError::new("/r/b.json", "schema_version 2 is newer");
+        future.identity = identity(
+            r#"{"schema_version": 2, "broker": {"host": "b", "broker_id": 2, "cluster_id": "c"}}"#,
+        );
+        let corrupt = FileError::new("/r/c.json", "not a JSON report");
+        assert_eq!(identity("{\"broker\": {"), InBroker::default());
+        let f = from_rows(vec![pass], vec![future, corrupt]);
+        assert_eq!(f.verdict, Some(Status::Unknown));
+        assert_eq!(f.errors.len(), 2);
+        let c = &f.clusters[0];
+        assert_eq!(c.cluster_id.as_deref(), Some("c"));
+        assert_eq!((c.unknown, c.passing), (1, 1));
+        assert_eq!(c.brokers[0].host, "b", "unknown sorts above pass");
+        assert_eq!(
+            c.brokers[0].unreadable.as_deref(),
+            Some("schema_version 2 is newer")
+        );
+        let lost = &f.clusters[1];
+        assert_eq!(lost.cluster_id, None);
+        assert_eq!(lost.brokers[0].host, "c");
+        assert_eq!(lost.brokers[0].file, "/r/c.json");
+        assert!(c.summary().contains("1 unknown"), "{}", c.summary());
+
+        let none = from_rows(
+            Vec::new(),
+            vec![FileError::new("x.json", "not a JSON report")],
+        );
+        assert_eq!(none.verdict, None, "nothing readable stays a tool error");
+        assert_eq!(none.clusters[0].brokers[0].verdict, Status::Unknown);
+    }
+
+    #[test]
+    fn the_row_names_the_check_that_fails_and_its_own_fix() {
+        let r = report(
+            r#"{"schema_version": 1, "verdict": "fail",
+                "checks": [
+                  {"id": "virtual_memory", "status": "pass", "needed": 1, "limit": null, "message": ""},
+                  {"id": "log_dirs", "status": "fail", "message": "lost+found is not a topic-partition directory"}],
+                "recommendations": [
+                  {"fixes": ["open_files"], "setting": "ulimit -n", "current": "1024", "recommended": "100000"},
+                  {"fixes": ["log_dirs"], "setting": "log dir entry", "current": "/d/lost+found", "recommended": "moved out of the log dir"}]}"#,
+        );
+        let w = row(Path::new("h.json"), &r).unwrap().worst_check.unwrap();
+        assert_eq!(w.id, "log_dirs");
+        assert!(w.message.contains("lost+found"));
+        assert_eq!(
+            w.fix.as_deref(),
+            Some("log dir entry: /d/lost+found -> moved out of the log dir")
+        );
+    }
+
+    #[test]
+    fn two_hosts_with_one_broker_id_fail_the_cluster() {
+        let r = |host: &str, cluster: &str| {
+            row(
+                Path::new(&format!("{host}.json")),
+                &report(&format!(
+                    r#"{{"schema_version": 1, "verdict": "pass", "broker": {{"host": "{host}", "broker_id": 3, "cluster_id": "{cluster}"}}}}"#
+                )),
+            )
+            .unwrap()
+        };
+        let f = from_rows(vec![r("a", "c"), r("b", "c"), r("z", "other")], Vec::new());
+        assert_eq!(f.verdict, Some(Status::Fail));
+        assert_eq!(f.duplicate_broker_ids.len(), 1);
+        let d = &f.duplicate_broker_ids[0];
+        assert_eq!((d.cluster_id.as_str(), d.broker_id), ("c", 3));
+        assert_eq!(d.hosts, ["a", "b"]);
+        let c = f
+            .clusters
+            .iter()
+            .find(|c| c.cluster_id.as_deref() == Some("c"))
+            .unwrap();
+        assert!(c.brokers.iter().all(|b| b.duplicate_broker_id));
+        assert!(c
+            .summary()
+            .contains("DUPLICATE broker id 3 of cluster c is claimed by 2 hosts: a, b"));
+        let other = f
+            .clusters
+            .iter()
+            .find(|c| c.cluster_id.as_deref() == Some("other"))
+            .unwrap();
+        assert!(
+            !other.brokers[0].duplicate_broker_id,
+            "the same id in another cluster is fine"
+        );
+        assert!(other.duplicate_broker_ids.is_empty());
     }
 
     #[test]

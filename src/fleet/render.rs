@@ -8,7 +8,8 @@ use tabled::settings::Style;
 use super::{BrokerRow, CheckCell, Fleet, CHECK_IDS};
 
 /// Stable CSV header: scripts and spreadsheets address columns by these names.
-pub const CSV_COLUMNS: [&str; 22] = [
+/// New columns are only appended.
+pub const CSV_COLUMNS: [&str; 27] = [
     "cluster_id",
     "host",
     "broker_id",
@@ -31,6 +32,11 @@ pub const CSV_COLUMNS: [&str; 22] = [
     "top_recommendation",
     "checked_at",
     "file",
+    "worst_check",
+    "worst_check_status",
+    "fix",
+    "unreadable",
+    "duplicate_broker_id",
 ];
 
 fn amount(id: &str, v: u64) -> String {
@@ -72,36 +78,81 @@ fn header() -> Vec<String> {
         .map(String::from)
         .to_vec();
     h.extend(CHECK_IDS.map(|id| format!("{id} (need / limit, headroom)")));
-    h.extend(["recovery", "top recommendation", "checked at"].map(String::from));
+    h.extend(["recovery", "why / fix", "checked at"].map(String::from));
     h
+}
+
+/// "FAIL (log_dirs)": the verdict names the check it comes from, so a row that fails on
+/// lost+found is not read as "three PASS columns, so what fails?".
+fn verdict_text(r: &BrokerRow) -> String {
+    let v = r.verdict.as_str().to_uppercase();
+    match &r.worst_check {
+        Some(w) => format!("{v} ({})", w.id),
+        None => v,
+    }
+}
+
+/// Why the row is not a pass and what fixes it: the deciding check's own recommendation, else
+/// its message (an older report, or a problem without a known fix). A passing row keeps the
+/// top recommendation as advice.
+fn why(r: &BrokerRow) -> String {
+    if let Some(e) = &r.unreadable {
+        return format!("unreadable: {e}");
+    }
+    match &r.worst_check {
+        Some(w) => match &w.fix {
+            Some(fix) => format!("{} {}: fix {fix}", w.id, w.status.as_str().to_uppercase()),
+            None => format!(
+                "{} {}: {}",
+                w.id,
+                w.status.as_str().to_uppercase(),
+                w.message
+            ),
+        },
+        None => opt(&r.top_recommendation),
+    }
 }
 
 fn record(r: &BrokerRow) -> Vec<String> {
     let mut v = vec![
         r.host.clone(),
-        opt(&r.broker_id),
+        match r.broker_id {
+            Some(id) if r.duplicate_broker_id => format!("{id} DUPLICATE"),
+            id => opt(&id),
+        },
         opt(&r.kafka_version),
-        r.verdict.as_str().to_uppercase(),
+        verdict_text(r),
     ];
     v.extend(CHECK_IDS.map(|id| cell_text(id, r.cell(id))));
     v.push(recovery(r));
-    v.push(opt(&r.top_recommendation));
+    v.push(why(r));
     v.push(opt(&r.checked_at));
     v
 }
 
-fn overall(f: &Fleet) -> String {
-    let n: usize = f.clusters.iter().map(|c| c.brokers.len()).sum();
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The fleet's answer in one line: every input is accounted for, read or not.
+pub fn overall(f: &Fleet) -> String {
     let sum = |g: fn(&super::Cluster) -> usize| f.clusters.iter().map(g).sum::<usize>();
-    format!(
-        "{n} broker report{} merged: {} failing, {} at risk (warn), {} passing; {} unreadable file{}",
-        if n == 1 { "" } else { "s" },
+    let mut s = format!(
+        "{}: {} failing, {} unknown (unreadable report), {} at risk (warn), {} passing; {} not merged",
+        plural(f.brokers().count(), "broker", "brokers"),
         sum(|c| c.failing),
+        sum(|c| c.unknown),
         sum(|c| c.warning),
         sum(|c| c.passing),
-        f.errors.len(),
-        if f.errors.len() == 1 { "" } else { "s" },
-    )
+        plural(f.superseded.len(), "superseded report", "superseded reports"),
+    );
+    if !f.duplicate_broker_ids.is_empty() {
+        s.push_str(&format!(
+            "; {} claimed by more than one host",
+            plural(f.duplicate_broker_ids.len(), "broker id", "broker ids")
+        ));
+    }
+    s
 }
 
 /// Errors are not part of the table: the command prints them to stderr for table and CSV.
@@ -129,8 +180,9 @@ fn md_escape(s: &str) -> String {
 /// A PR or ticket comment: the answer (summary) first, the evidence (table) after.
 pub fn markdown(f: &Fleet) -> String {
     let mut out = String::new();
-    let verdict = f.verdict.map_or("NO REPORTS", |v| match v {
+    let verdict = f.verdict.map_or("NO READABLE REPORT", |v| match v {
         super::Status::Fail => "FAIL",
+        super::Status::Unknown => "UNKNOWN",
         super::Status::Warn => "WARN",
         super::Status::Pass => "PASS",
     });
@@ -150,9 +202,15 @@ pub fn markdown(f: &Fleet) -> String {
         }
     }
     if !f.errors.is_empty() {
-        let _ = writeln!(out, "\n#### Not merged\n");
+        let _ = writeln!(out, "\n#### Unreadable (state unknown)\n");
         for e in &f.errors {
             let _ = writeln!(out, "- `{}`: {}", md_escape(&e.file), md_escape(&e.error));
+        }
+    }
+    if !f.superseded.is_empty() {
+        let _ = writeln!(out, "\n#### Superseded (not merged)\n");
+        for s in &f.superseded {
+            let _ = writeln!(out, "- `{}`: {}", md_escape(&s.file), md_escape(&s.reason));
         }
     }
     out
@@ -206,6 +264,12 @@ pub fn csv(f: &Fleet) -> String {
             v.push(r.top_recommendation.clone().unwrap_or_default());
             v.push(r.checked_at.clone().unwrap_or_default());
             v.push(r.file.clone());
+            let w = r.worst_check.as_ref();
+            v.push(w.map_or(String::new(), |w| w.id.clone()));
+            v.push(w.map_or(String::new(), |w| w.status.as_str().into()));
+            v.push(w.and_then(|w| w.fix.clone()).unwrap_or_default());
+            v.push(r.unreadable.clone().unwrap_or_default());
+            v.push(r.duplicate_broker_id.to_string());
             let line: Vec<String> = v.iter().map(|s| csv_field(s)).collect();
             out.push_str(&line.join(","));
             out.push('\n');

@@ -103,7 +103,8 @@ pub struct BrokerIdentity {
     pub broker_id: Option<i32>,
     pub cluster_id: Option<String>,
     pub kafka_version: String,
-    /// RFC 3339, UTC.
+    /// RFC 3339, UTC, milliseconds: two checks of one broker within a second (a retry, a
+    /// loop over hosts) must still order, or the merge cannot tell the newer one.
     pub checked_at: String,
 }
 
@@ -374,7 +375,7 @@ pub fn build(input: ReportInput) -> Report {
             broker_id: c.node_id.or(meta_id),
             cluster_id,
             kafka_version: input.rules.version.to_string(),
-            checked_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            checked_at: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
         },
         topics,
         topics_source,

@@ -360,10 +360,15 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
             DirName::RemoteIndexCache => {
                 dir.remote_index_cache = Some(scan_remote_cache(&epath, &mut dir.problems));
             }
-            DirName::Invalid => dir.problems.push(Problem::stops_start(
-                &epath,
-                format!("{name:?} is not a topic-partition directory: Kafka throws at start-up and this log dir fails"),
-            ).with_kind(crate::problem::ProblemKind::NotALogDir)),
+            // lost+found is the usual one: a filesystem's root used directly as a log dir.
+            DirName::Invalid => dir.problems.push(
+                Problem::stops_start(
+                    &epath,
+                    format!("{name:?} is not a topic-partition directory: Kafka throws at start-up and this log dir fails"),
+                )
+                .with_fix("move it out of the log dir (for lost+found: point log.dirs at a subdirectory of the mount)")
+                .with_kind(crate::problem::ProblemKind::NotALogDir),
+            ),
         }
     }
     DirPlan { dir, tasks }

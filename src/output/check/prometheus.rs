@@ -85,6 +85,12 @@ fn case(c: &str) -> Vec<(&'static str, String)> {
     vec![("case", c.to_string())]
 }
 
+/// `checked_at` as Unix seconds: the same instant the JSON report names, not a second clock.
+pub fn run_timestamp(checked_at: &str) -> Option<f64> {
+    let t = humantime::parse_rfc3339(checked_at).ok()?;
+    Some(t.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs_f64())
+}
+
 pub fn render(r: &Report) -> String {
     let mut m = Metrics { out: String::new() };
     let b = &r.broker;
@@ -101,6 +107,16 @@ pub fn render(r: &Report) -> String {
             1.0,
         )],
     );
+    // The value, not an exposition timestamp: the collector stamps samples with scrape time,
+    // so a collector that stopped running would keep exporting its last "pass" as fresh.
+    // `time() - kafka_preflight_last_run_timestamp_seconds` is the report's age.
+    if let Some(t) = run_timestamp(&b.checked_at) {
+        m.gauge(
+            "last_run_timestamp_seconds",
+            "When this report was checked (broker.checked_at), Unix seconds with milliseconds; alert on time() minus it.",
+            &[(vec![], t)],
+        );
+    }
     if let Some(v) = r.verdict {
         m.gauge(
             "status",
@@ -214,5 +230,8 @@ mod tests {
         assert_eq!(value(f64::INFINITY), "+Inf");
         assert_eq!(value(3.0), "3");
         assert_eq!(value(0.25), "0.25");
+        assert_eq!(run_timestamp("1970-01-01T00:00:01.250Z"), Some(1.25));
+        assert_eq!(run_timestamp("2026-11-25T10:00:00Z"), Some(1_795_600_800.0));
+        assert_eq!(run_timestamp("not a time"), None);
     }
 }
