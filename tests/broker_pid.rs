@@ -70,7 +70,23 @@ impl Proc {
 /// `java -Xmx80m ... -cp libs/* kafka.Kafka config/server.properties` in `home`, as
 /// kafka-run-class.sh does it (relative class path, so the wildcard is the process's own cwd's).
 fn start_broker(home: &Path, env: &[(&str, &str)]) -> Proc {
-    let mut child = Command::new("java")
+    start_broker_limited(home, env, None)
+}
+
+/// The same JVM, started under `ulimit -v KIB` when given (the shell execs java, so the pid
+/// is the JVM's).
+fn start_broker_limited(home: &Path, env: &[(&str, &str)], ulimit_v_kib: Option<u64>) -> Proc {
+    let mut cmd = match ulimit_v_kib {
+        Some(k) => {
+            let mut c = Command::new("sh");
+            c.arg("-c")
+                .arg(format!("ulimit -v {k} && exec java \"$@\""))
+                .arg("sh");
+            c
+        }
+        None => Command::new("java"),
+    };
+    let mut child = cmd
         .current_dir(home)
         .args([
             "-Xmx80m",
@@ -312,5 +328,110 @@ fn pid_values_from_pgrep_with_no_or_several_brokers_get_plain_answers() {
     assert!(
         err.contains("not a process id") && err.contains("auto"),
         "{err}"
+    );
+}
+
+#[test]
+fn the_unit_that_starts_the_next_broker_decides_limits_and_environment_not_the_running_one() {
+    if !java_present() {
+        return;
+    }
+    let home = install("3.9.1");
+    // The running broker was started under ulimit -v 8000000 KiB with MALLOC_ARENA_MAX=3; the
+    // unit has since been fixed (LimitAS=infinity) and sets MALLOC_ARENA_MAX=2; this shell says 1.
+    let broker = start_broker_limited(home.path(), &[("MALLOC_ARENA_MAX", "3")], Some(8_000_000));
+    let unit = home.path().join("kafka.service");
+    std::fs::write(
+        &unit,
+        "[Service]\nExecStart=/opt/kafka/bin/kafka-server-start.sh\nLimitAS=infinity\nLimitNOFILE=100000\nEnvironment=\"MALLOC_ARENA_MAX=2\"\n",
+    )
+    .unwrap();
+    let (_d, logs) = log_dir();
+    let out = common::preflight()
+        .env("MALLOC_ARENA_MAX", "1")
+        .args([
+            "check",
+            "--pid",
+            &broker.pid(),
+            "--format",
+            "json",
+            "-q",
+            "--log-dirs",
+        ])
+        .arg(&logs)
+        .arg("--systemd-unit")
+        .arg(&unit)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    let vm = &v["limits"]["virtual_memory_bytes"];
+    assert!(
+        vm["soft"].is_null(),
+        "the unit's LimitAS=infinity decides: {vm}"
+    );
+    assert!(
+        vm["source"].as_str().unwrap().contains("LimitAS=infinity"),
+        "{vm}"
+    );
+    let notes = v["limits"]["notes"].to_string();
+    assert!(
+        notes.contains(&format!(
+            "the running broker (pid {}) has soft 8000000 KiB",
+            broker.pid()
+        )),
+        "shown beside: {notes}"
+    );
+    let arenas = v["estimate"]["baseline"]["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "malloc arenas")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        arenas["bytes"],
+        (2 * 64) << 20,
+        "the unit's MALLOC_ARENA_MAX=2: {arenas}"
+    );
+}
+
+#[test]
+fn inspect_names_the_unit_from_the_cgroup() {
+    // A /proc-shaped tree: a broker JVM in confluent-server.service's cgroup.
+    let host = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/proc/host");
+    let root = tempfile::tempdir().unwrap();
+    let pid = root.path().join("4242");
+    std::fs::create_dir_all(pid.join("fd")).unwrap();
+    std::fs::create_dir_all(root.path().join("sys/vm")).unwrap();
+    for f in [
+        "4242/cmdline",
+        "4242/status",
+        "4242/maps",
+        "4242/limits",
+        "meminfo",
+        "sys/vm/max_map_count",
+    ] {
+        std::fs::copy(host.join(f), root.path().join(f)).unwrap();
+    }
+    std::fs::write(
+        pid.join("cgroup"),
+        "0::/system.slice/confluent-server.service\n",
+    )
+    .unwrap();
+    let out = common::preflight()
+        .args(["inspect", "--pid", "4242", "--proc-root"])
+        .arg(root.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("systemd unit confluent-server.service"),
+        "{text}"
     );
 }
