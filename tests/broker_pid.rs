@@ -183,13 +183,7 @@ fn check_pid_reads_the_release_options_and_environment_of_a_kafka_jvm() {
         80 << 20,
         "-Xmx80m of its command line"
     );
-    let arenas = v["estimate"]["baseline"]["terms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "malloc arenas")
-        .cloned()
-        .unwrap();
+    let arenas = arenas_term(&v);
     assert_eq!(
         arenas["bytes"],
         (3 * 64) << 20,
@@ -382,13 +376,7 @@ fn the_unit_that_starts_the_next_broker_decides_limits_and_environment_not_the_r
         )),
         "shown beside: {notes}"
     );
-    let arenas = v["estimate"]["baseline"]["terms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "malloc arenas")
-        .cloned()
-        .unwrap();
+    let arenas = arenas_term(&v);
     assert_eq!(
         arenas["bytes"],
         (2 * 64) << 20,
@@ -434,4 +422,15 @@ fn inspect_names_the_unit_from_the_cgroup() {
         text.contains("systemd unit confluent-server.service"),
         "{text}"
     );
+}
+
+/// The estimate's malloc-arena term.
+fn arenas_term(v: &Value) -> Value {
+    v["estimate"]["baseline"]["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "malloc arenas")
+        .cloned()
+        .unwrap()
 }
