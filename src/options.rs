@@ -148,7 +148,7 @@ impl CheckOptions {
                 user: a.user.clone(),
                 ..LimitInputs::default()
             },
-            recovery_warn_seconds: a.recovery_warn,
+            recovery_warn_seconds: crate::bounds::seconds("--recovery-warn", a.recovery_warn)?,
             quiet: a.quiet,
         })
     }

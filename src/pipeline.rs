@@ -177,9 +177,11 @@ pub fn environment(o: &CheckOptions) -> anyhow::Result<Environment> {
     } else {
         std::env::var(ARENAS).ok()
     };
-    let malloc_arena_max = o
-        .malloc_arena_max
-        .or_else(|| arenas_text.and_then(|v| v.trim().parse().ok()));
+    let malloc_arena_max = o.malloc_arena_max.or_else(|| {
+        arenas_text
+            .and_then(|v| v.trim().parse().ok())
+            .filter(|n| (1..=crate::bounds::MAX_CORES).contains(n))
+    });
     if let Some(opts) = &o.jvm.jvm_opts {
         let before = jvm.heap_max;
         jvm.extend(opts, "--jvm-opts")?;

@@ -158,8 +158,8 @@ pub mod flag {
     const MIB: u64 = 1024 * KIB;
     const GIB: u64 = 1024 * MIB;
     const TIB: u64 = 1024 * GIB;
-    /// A 48-bit user address space: no process maps more.
-    const ADDRESS_SPACE: u64 = 256 * TIB;
+    /// No process maps more (the bound the rest of the tool uses too).
+    const ADDRESS_SPACE: u64 = crate::bounds::MAX_ADDRESS_SPACE;
 
     /// `--heap`: HotSpot refuses an -Xmx below 2 MiB.
     pub fn heap(t: &str) -> Result<u64, String> {
@@ -193,17 +193,17 @@ pub mod flag {
 
     /// Map areas, open files, arenas: at least one.
     pub fn positive_count(t: &str) -> Result<u64, String> {
-        within(count(t)?, 1, i32::MAX as u64, show_count)
+        within(count(t)?, 1, crate::bounds::MAX_MAPS, show_count)
     }
 
     /// `--connections`: zero is fine.
     pub fn connections(t: &str) -> Result<u64, String> {
-        within(count(t)?, 0, 10_000_000, show_count)
+        within(count(t)?, 0, crate::bounds::MAX_FILES, show_count)
     }
 
     /// `--cores`.
     pub fn cores(t: &str) -> Result<u64, String> {
-        within(count(t)?, 1, 8192, show_count)
+        within(count(t)?, 1, crate::bounds::MAX_CORES, show_count)
     }
 
     /// `--threads`: a thread per log dir is plenty; thousands only exhaust the stack space.
@@ -220,7 +220,7 @@ pub mod flag {
     pub fn nofile(t: &str) -> Result<Option<u64>, String> {
         match limit(t)? {
             None => Ok(None),
-            Some(n) => within(n, 1, u32::MAX as u64, show_count).map(Some),
+            Some(n) => within(n, 1, crate::bounds::MAX_FILES, show_count).map(Some),
         }
     }
 
