@@ -19,6 +19,9 @@ pub struct Cli {
 pub enum Command {
     /// Scan the log dirs and check the next start against the limits in force.
     Check(Box<crate::commands::check::CheckArgs>),
+    /// Check the next start from the broker's own start path (ExecStartPre=, start script);
+    /// exit 1, stopping the start, only for a FAIL check.
+    Gate(Box<crate::commands::gate::GateArgs>),
     /// What-if without log dirs: model a described workload (or sweep one input) like `check`.
     Plan(Box<crate::commands::plan::PlanArgs>),
     /// Evaluate the same data under two server.properties and show what changes.

@@ -14,6 +14,7 @@ pub mod fixes;
 pub mod fleet;
 pub mod fsread;
 pub mod fuzzing;
+pub mod gate;
 pub mod kafka_version;
 pub mod limits;
 pub mod live;

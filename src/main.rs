@@ -8,6 +8,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(a) => commands::check::run(*a),
+        Command::Gate(a) => commands::gate::run(*a),
         Command::Plan(a) => commands::plan::run(*a),
         Command::Diff(a) => commands::diff::run(*a),
         Command::Inspect(a) => commands::inspect::run(a),

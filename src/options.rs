@@ -88,6 +88,7 @@ pub struct OutputOptions {
     pub format: Format,
     pub output: Option<PathBuf>,
     pub fail_on: FailOn,
+    pub explain: bool,
 }
 
 impl CheckOptions {
@@ -176,6 +177,111 @@ impl OutputOptions {
             format: a.format,
             output: a.output.clone(),
             fail_on: a.fail_on,
+            explain: a.explain,
         }
+    }
+}
+
+/// What `--grow` scales.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum GrowWhat {
+    Partitions,
+    #[default]
+    Bytes,
+}
+
+/// How much data per partition a plan was told.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DataPerPartition {
+    Bytes(u64),
+    /// Bytes per second, times the retention (None: the config's).
+    Rate {
+        bytes_per_sec: u64,
+        retention: Option<Duration>,
+    },
+}
+
+/// The workload flags of `plan` and `diff`, parsed.
+#[derive(Debug, Clone, Default)]
+pub struct WorkloadOptions {
+    pub partitions: Option<u64>,
+    pub topics: Option<u64>,
+    pub partitions_per_topic: Option<u64>,
+    pub data: Option<DataPerPartition>,
+    pub segment_bytes: Option<u64>,
+    pub index_bytes: Option<u64>,
+    pub log_dirs_count: Option<u64>,
+    pub unflushed_segments: u64,
+    pub from_scan: bool,
+    pub grow: Option<(f64, GrowWhat)>,
+}
+
+impl WorkloadOptions {
+    pub fn from_args(a: &crate::commands::plan::WorkloadArgs) -> anyhow::Result<Self> {
+        use crate::plan::{parse_duration, parse_factor, parse_rate, parse_size};
+        if a.unflushed_segments == 0 {
+            anyhow::bail!("--unflushed-segments 0: expected at least 1 (the active segment)");
+        }
+        if a.partitions.is_some() && a.partitions_per_topic.is_some() {
+            anyhow::bail!("--partitions and --partitions-per-topic: give one of them");
+        }
+        let data = match (&a.bytes_per_partition, &a.produce_rate) {
+            (Some(_), Some(_)) => {
+                anyhow::bail!("--bytes-per-partition and --produce-rate: give one of them")
+            }
+            (Some(b), None) => Some(DataPerPartition::Bytes(parse_size(
+                "--bytes-per-partition",
+                b,
+            )?)),
+            (None, Some(r)) => Some(DataPerPartition::Rate {
+                bytes_per_sec: parse_rate("--produce-rate", r)?,
+                retention: a
+                    .retention
+                    .as_deref()
+                    .map(|d| parse_duration("--retention", d))
+                    .transpose()?,
+            }),
+            (None, None) => None,
+        };
+        Ok(WorkloadOptions {
+            partitions: a.partitions,
+            topics: a.topics,
+            partitions_per_topic: a.partitions_per_topic,
+            data,
+            segment_bytes: a
+                .segment_bytes
+                .as_deref()
+                .map(|v| parse_size("--segment-bytes", v))
+                .transpose()?,
+            index_bytes: a
+                .index_bytes
+                .as_deref()
+                .map(|v| parse_size("--index-bytes", v))
+                .transpose()?,
+            log_dirs_count: a.log_dirs_count,
+            unflushed_segments: a.unflushed_segments,
+            from_scan: a.from_scan,
+            grow: a
+                .grow
+                .as_deref()
+                .map(|g| parse_factor("--grow", g).map(|f| (f, a.grow_what)))
+                .transpose()?,
+        })
+    }
+
+    /// Whether any workload input was given (diff: plan instead of a scan).
+    pub fn given(&self) -> bool {
+        self.partitions.is_some() || self.topics.is_some() || self.partitions_per_topic.is_some()
+    }
+
+    /// Whether the flags change the scanned data in any way: without, `plan --from-scan` is
+    /// `check` on that data.
+    pub fn changes_the_data(&self) -> bool {
+        self.given()
+            || self.data.is_some()
+            || self.segment_bytes.is_some()
+            || self.index_bytes.is_some()
+            || self.log_dirs_count.is_some()
+            || self.grow.is_some()
     }
 }

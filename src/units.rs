@@ -44,9 +44,39 @@ pub fn limit_count(v: Option<u64>) -> String {
     v.map_or_else(|| "unlimited".to_string(), |n| n.to_string())
 }
 
+/// A duration as people read it: `45s`, `4m12s`, `11h23m`, `2d5h` (rounded to the unit shown).
+pub fn duration(seconds: f64) -> String {
+    let s = if seconds.is_finite() && seconds > 0.0 {
+        seconds.round() as u64
+    } else {
+        0
+    };
+    match () {
+        _ if s < 60 => format!("{s}s"),
+        _ if s < 3600 => format!("{}m{:02}s", s / 60, s % 60),
+        _ if s < 86_400 => {
+            let min = (s + 30) / 60;
+            format!("{}h{:02}m", min / 60, min % 60)
+        }
+        _ => {
+            let h = (s + 1800) / 3600;
+            format!("{}d{}h", h / 24, h % 24)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_like_11h23m() {
+        assert_eq!(duration(6.2), "6s");
+        assert_eq!(duration(252.0), "4m12s");
+        assert_eq!(duration(40960.0), "11h23m");
+        assert_eq!(duration(190_000.0), "2d5h");
+        assert_eq!(duration(f64::NAN), "0s");
+    }
 
     #[test]
     fn formats() {

@@ -179,6 +179,10 @@ pub struct Check {
     pub needed_worst: Option<u64>,
     /// None = unlimited.
     pub limit: Option<u64>,
+    /// Elasticsearch bootstrap-check form: the current value, the required value and the fix
+    /// in a few words; what the human outputs lead with.
+    pub summary: String,
+    /// The rationale: why the number is what it is and what happens otherwise (`--explain`).
     pub message: String,
 }
 
@@ -193,6 +197,7 @@ impl Check {
             needed_best: None,
             needed_worst: None,
             limit: None,
+            summary: String::new(),
             message: String::new(),
         }
     }
@@ -366,6 +371,21 @@ fn worse_case(required: u64, worst: u64, f: impl Fn(u64) -> String) -> String {
     }
 }
 
+/// "WHAT [current] is too low, increase to at least [required]; fix: FIX" and its pass/warn
+/// forms, as Elasticsearch's bootstrap checks word them.
+fn summary(status: Status, what: &str, current: &str, required: &str, fix: &str) -> String {
+    match status {
+        Status::Fail => {
+            format!("{what} [{current}] is too low, increase to at least [{required}]; fix: {fix}")
+        }
+        Status::Warn => format!(
+            "{what} [{current}] covers [{required}] with under {:.0}% headroom or not the worst case; fix: {fix}",
+            (1.0 - HEADROOM) * 100.0
+        ),
+        Status::Pass => format!("{what} [{current}] covers [{required}]"),
+    }
+}
+
 /// The facts every check's message draws on.
 struct Context<'a> {
     input: &'a VerdictInput<'a>,
@@ -431,6 +451,13 @@ fn virtual_memory(c: &Context) -> Check {
         needed_best: Some(best),
         needed_worst: Some(worst),
         limit: l.virtual_memory,
+        summary: summary(
+            status,
+            "max virtual memory (ulimit -v)",
+            &units::kib(l.virtual_memory),
+            &kib_up(required),
+            "ulimit -v unlimited",
+        ),
         message,
         ..Check::new(CheckId::VirtualMemory, status, Some(required), rule)
     }
@@ -441,6 +468,10 @@ fn virtual_memory_unlimited(c: &Context) -> Option<Check> {
     let lim = l.virtual_memory?;
     Some(Check {
         limit: Some(lim),
+        summary: format!(
+            "max virtual memory (ulimit -v) [{}] is finite; fix: ulimit -v unlimited",
+            kib_of(lim)
+        ),
         message: format!(
             "ulimit -v is finite [{}]: JVMs reserve address space they never touch (heap, class space, malloc arenas) and index mappings grow with partitions; run brokers with ulimit -v unlimited, as Elasticsearch's bootstrap checks require (source: {})",
             kib_of(lim), l.virtual_memory_source
@@ -484,6 +515,13 @@ fn map_areas(c: &Context) -> Check {
         needed_best: Some(best),
         needed_worst: Some(worst),
         limit: Some(lim),
+        summary: summary(
+            status,
+            "max virtual memory areas vm.max_map_count",
+            &lim.to_string(),
+            &required.to_string(),
+            &format!("sysctl -w vm.max_map_count={}", map_count_fix(e)),
+        ),
         message,
         ..Check::new(CheckId::MapAreas, status, Some(required), rule)
     }
@@ -495,6 +533,11 @@ fn map_areas_steady_state(c: &Context) -> Option<Check> {
     let steady = e.steady_state.map_areas;
     (steady as f64 > HEADROOM * lim as f64).then(|| Check {
         limit: Some(lim),
+        summary: format!(
+            "steady-state map areas [{steady}] exceed {:.0}% of vm.max_map_count [{lim}]; fix: sysctl -w vm.max_map_count={}",
+            HEADROOM * 100.0,
+            map_count_fix(e)
+        ),
         message: format!(
             "once consumers, retention and the cleaner touch old segments the broker can reach [{steady}] map areas, above {:.0}% of vm.max_map_count [{lim}]: it may fail later with 'Map failed' while running",
             HEADROOM * 100.0
@@ -530,6 +573,16 @@ fn open_files(c: &Context) -> Check {
     };
     Check {
         limit: l.open_files,
+        summary: summary(
+            status,
+            "max file descriptors",
+            &units::limit_count(l.open_files),
+            &fds.to_string(),
+            &format!(
+                "LimitNOFILE={}",
+                ((fds as f64 * MARGIN) as u64).max(KAFKA_DOC_NOFILE)
+            ),
+        ),
         message,
         ..Check::new(CheckId::OpenFiles, status, Some(fds), Rule::Peak)
     }
@@ -540,10 +593,15 @@ fn recovery_time(c: &Context) -> Option<Check> {
     let warn_at = c.input.recovery_warn_seconds;
     (e.recovery.slowest_seconds > warn_at).then(|| Check {
         limit: Some(warn_at as u64),
+        summary: format!(
+            "recovery of the slowest log dir [{}] exceeds --recovery-warn [{}]; fix: more num.recovery.threads.per.data.dir",
+            units::duration(e.recovery.slowest_seconds),
+            units::duration(warn_at)
+        ),
         message: format!(
-            "recovering {} unflushed segment(s) takes about {:.0} s in the slowest log dir ({} thread(s) per dir at {}/s each)",
+            "recovering {} unflushed segment(s) takes about {} in the slowest log dir ({} thread(s) per dir at {}/s each)",
             e.recovered_segments,
-            e.recovery.slowest_seconds,
+            units::duration(e.recovery.slowest_seconds),
             e.recovery.threads_per_dir,
             units::bytes(e.recovery.rate_bytes_per_sec)
         ),
@@ -566,6 +624,12 @@ fn log_dirs(c: &Context) -> Option<Check> {
     let first = killers.first()?;
     let refuses = killers.iter().any(|p| p.stops_start);
     Some(Check {
+        summary: format!(
+            "{} problem(s) in the log dirs {} the start, first: {}",
+            killers.len(),
+            if refuses { "stop" } else { "slow" },
+            first.path.display()
+        ),
         message: format!(
             "{} problem(s) in the log dirs that stop or slow the start, first: {}: {}",
             killers.len(),
@@ -722,8 +786,8 @@ fn recovery_threads_recommendation(input: &VerdictInput) -> Option<Recommendatio
         want.to_string(),
         Some(("--set".into(), format!("num.recovery.threads.per.data.dir={want}"))),
         format!(
-            "recovery of the slowest dir takes about {:.0} s; more threads per dir load more partitions at once (each adds two in-flight 10 MiB mappings)",
-            e.recovery.slowest_seconds
+            "recovery of the slowest dir takes about {}; more threads per dir load more partitions at once (each adds two in-flight 10 MiB mappings)",
+            units::duration(e.recovery.slowest_seconds)
         ),
         crate::fixes::FixKind::Advisory,
         crate::fixes::server_properties(

@@ -1,9 +1,10 @@
 //! Bad input: for each case the exit code, a message naming the file/line/key, no panic and
 //! nothing (no partial JSON) on stdout.
 
+#[path = "common/mod.rs"]
+mod common;
 use std::path::Path;
 
-use assert_cmd::Command;
 use kafka_preflight::synth::{write_log_dir, PartitionSpec};
 
 struct Out {
@@ -13,8 +14,7 @@ struct Out {
 }
 
 fn run(args: &[&str], cwd: &Path) -> Out {
-    let o = Command::cargo_bin("kafka-preflight")
-        .unwrap()
+    let o = common::preflight()
         .current_dir(cwd)
         .args(args)
         .output()

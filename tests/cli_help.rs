@@ -1,11 +1,10 @@
 //! `--help` texts are snapshots, so flag documentation changes are reviewed; completions and the
 //! man page are generated from the same definitions.
 
-use assert_cmd::Command;
-
+#[path = "common/mod.rs"]
+mod common;
 fn run(args: &[&str]) -> String {
-    let out = Command::cargo_bin("kafka-preflight")
-        .unwrap()
+    let out = common::preflight()
         // A fixed wrap width: no terminal here, and COLUMNS could come from the caller.
         .env("COLUMNS", "100")
         .env("NO_COLOR", "1")

@@ -12,7 +12,7 @@ use formats_common::{check, fixture};
 const ESC: char = '\u{1b}';
 
 fn on_a_terminal(root: &Path, no_color: Option<&str>) -> Option<String> {
-    let bin = assert_cmd::cargo::cargo_bin("kafka-preflight");
+    let bin = formats_common::common::binary();
     let cmd = format!(
         "{} check --log-dirs data-1,data-2 --kafka-version 3.9.0 --heap 1g --cores 2 \
          --ulimit-v 6899920 --ulimit-n 100000 --max-map-count 65530 -q",
@@ -37,7 +37,7 @@ fn on_a_terminal(root: &Path, no_color: Option<&str>) -> Option<String> {
 fn no_colour_into_a_pipe_even_without_no_color() {
     let dir = tempfile::tempdir().unwrap();
     fixture(dir.path());
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("kafka-preflight"))
+    let out = formats_common::common::preflight_process()
         .current_dir(dir.path())
         .env_remove("NO_COLOR")
         .args([

@@ -13,7 +13,7 @@ fn markdown_parses_with_tables_and_a_verdict_heading() {
     let (code, md, err) = check(dir.path(), "markdown", &[]);
     assert_eq!(code, 1, "{err}");
     assert!(
-        md.starts_with("## kafka-preflight: FAIL\n"),
+        md.starts_with("## kafka-preflight: FAIL: log\\_dirs\n"),
         "verdict first:\n{md}"
     );
 
@@ -55,7 +55,10 @@ fn markdown_parses_with_tables_and_a_verdict_heading() {
             _ => {}
         }
     }
-    assert_eq!(headings[0], "kafka-preflight: FAIL", "{headings:?}");
+    assert_eq!(
+        headings[0], "kafka-preflight: FAIL: log_dirs",
+        "{headings:?}"
+    );
     for h in ["Checks", "Top contributors", "Recommendations", "Problems"] {
         assert!(headings.iter().any(|x| x == h), "{h} in {headings:?}");
     }

@@ -3,7 +3,7 @@
 
 mod formats_common;
 
-use formats_common::{check, fixture};
+use formats_common::{check, common, fixture};
 
 fn snapshot(format: &str, extra: &[&str]) -> String {
     // Under /tmp with a fixed prefix, not $TMPDIR: the path's length sets the table's column
@@ -31,50 +31,27 @@ fn snapshot(format: &str, extra: &[&str]) -> String {
     out
 }
 
-macro_rules! snap {
-    ($name:literal, $text:expr) => {
-        insta::with_settings!({
-            filters => vec![
-                (r#""host": "[^"]*""#, r#""host": "[HOST]""#),
-                (r#""checked_at": "[^"]*""#, r#""checked_at": "[TIME]""#),
-                (r#"host="[^"]*""#, r#"host="[HOST]""#),
-                (
-                    r"kafka_preflight_last_run_timestamp_seconds [0-9.]+",
-                    "kafka_preflight_last_run_timestamp_seconds [TIME]",
-                ),
-                (r"on host \S+ \(", "on host [HOST] ("),
-                (r"checked at \S+\.", "checked at [TIME]."),
-                // What the test's own shell allows differs between machines.
-                (r"would give soft \S+ / hard \w+", "would give soft [SOFT] / hard [HARD]"),
-            ],
-            prepend_module_to_snapshot => false,
-        }, {
-            insta::assert_snapshot!($name, $text);
-        });
-    };
-}
-
 #[test]
 fn table() {
-    snap!("table", snapshot("table", &["--show-topics"]));
+    common::snapshot("table", &snapshot("table", &["--show-topics"]));
 }
 
 #[test]
 fn json() {
-    snap!("json", snapshot("json", &[]));
+    common::snapshot("json", &snapshot("json", &[]));
 }
 
 #[test]
 fn markdown() {
-    snap!("markdown", snapshot("markdown", &[]));
+    common::snapshot("markdown", &snapshot("markdown", &[]));
 }
 
 #[test]
 fn csv() {
-    snap!("csv", snapshot("csv", &[]));
+    common::snapshot("csv", &snapshot("csv", &[]));
 }
 
 #[test]
 fn prometheus() {
-    snap!("prometheus", snapshot("prometheus", &[]));
+    common::snapshot("prometheus", &snapshot("prometheus", &[]));
 }

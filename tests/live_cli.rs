@@ -1,14 +1,14 @@
 //! inspect/watch from the command line: fixtures, bad input, permissions and short-lived
 //! commands. None of these need Java.
 
+#[path = "common/mod.rs"]
+mod common;
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_kafka-preflight");
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -26,7 +26,7 @@ impl Drop for KillOnDrop {
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
+    common::preflight_process().args(args).output().unwrap()
 }
 
 fn stdout(o: &Output) -> String {
@@ -166,7 +166,7 @@ fn corrupt_proc_files_are_an_error_not_a_panic() {
 fn another_users_process_explains_how_to_run_it() {
     // SAFETY: geteuid cannot fail.
     let me = unsafe { libc::geteuid() };
-    let mut cmd = Command::new(BIN);
+    let mut cmd = common::preflight_process_any_user();
     let dir = tempfile::tempdir().unwrap();
     let _broker;
     let target = if me == 0 {
@@ -226,7 +226,7 @@ fn watch_refuses_an_unwritable_output_before_starting_anything() {
     let tmp = tempfile::tempdir().unwrap();
     let marker = tmp.path().join("started");
     let csv = tmp.path().join("no/such/dir/w.csv");
-    let o = Command::new(BIN)
+    let o = common::preflight_process()
         .args(["watch", "--csv"])
         .arg(&csv)
         .args(["--", "touch"])
@@ -267,7 +267,7 @@ fn watch_stops_at_the_log_line_and_stops_the_command() {
         "sleep 0.3; echo 'INFO [KafkaServer id=1] started (kafka.server.KafkaServer)' >> '{}'; exec sleep 30",
         log.display()
     );
-    let o = Command::new(BIN)
+    let o = common::preflight_process()
         .args(["watch", "--interval", "20ms", "--duration", "20s"])
         .arg("--log")
         .arg(&log)
@@ -300,7 +300,7 @@ fn watch_ends_when_the_process_settles_and_draws_the_chart() {
     let tmp = tempfile::tempdir().unwrap();
     let svg = tmp.path().join("chart.svg");
     let csv = tmp.path().join("series.csv");
-    let o = Command::new(BIN)
+    let o = common::preflight_process()
         .args(["watch", "--interval", "20ms", "--settle", "300ms", "--stop"])
         .arg("--svg")
         .arg(&svg)
@@ -325,7 +325,7 @@ fn watch_ends_when_the_process_settles_and_draws_the_chart() {
 #[test]
 fn nothing_is_written_without_csv_or_svg() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = Command::new(BIN)
+    let o = common::preflight_process()
         .current_dir(tmp.path())
         .args([
             "watch",
@@ -342,4 +342,141 @@ fn nothing_is_written_without_csv_or_svg() {
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
+
+/// Maps text with every case that decides a count: ties in size across more partitions than the
+/// top list holds, a hard link in two log dirs, inode-0 files (told apart by path), a deleted
+/// index and its successor at the same path, spaces, and files that are not indexes.
+fn tricky_maps() -> String {
+    let mut lines = Vec::new();
+    let mut at = 0x7f00_0000_0000u64;
+    {
+        let mut map = |len: u64, dev: &str, inode: u64, path: &str| {
+            lines.push(format!(
+                "{at:x}-{:x} rw-s 00000000 {dev} {inode:<10}                 {path}",
+                at + len
+            ));
+            at += len + 0x1000;
+        };
+        map(0x21000, "00:00", 0, "[heap]");
+        for p in 0..25 {
+            map(
+                0x10000,
+                "fd:02",
+                1000 + 2 * p,
+                &format!("/data/a/t-{p}/00000000000000000000.index"),
+            );
+            map(
+                0x10000,
+                "fd:02",
+                1001 + 2 * p,
+                &format!("/data/a/t-{p}/00000000000000000000.timeindex"),
+            );
+        }
+        map(
+            0x80000,
+            "fd:02",
+            2000,
+            "/data/a/big-0/00000000000000000000.index",
+        );
+        map(
+            0x80000,
+            "fd:02",
+            2000,
+            "/data/a/big-0/00000000000000000000.index",
+        );
+        // One inode seen through two log dirs.
+        map(
+            0x20000,
+            "fd:02",
+            3000,
+            "/data/a/link-0/00000000000000000000.index",
+        );
+        map(
+            0x20000,
+            "fd:02",
+            3000,
+            "/data/b/link-0/00000000000000000000.index",
+        );
+        // A filesystem without inode numbers: the path tells files apart.
+        map(
+            0x4000,
+            "00:2a",
+            0,
+            "/data/fuse/f-0/00000000000000000000.index",
+        );
+        map(
+            0x4000,
+            "00:2a",
+            0,
+            "/data/fuse/f-0/00000000000000000000.index",
+        );
+        map(
+            0x4000,
+            "00:2a",
+            0,
+            "/data/fuse/f-0/00000000000000000000.timeindex",
+        );
+        // Deleted while mapped, and re-created at the same path.
+        map(
+            0x8000,
+            "fd:02",
+            4000,
+            "/data/a/r-0/00000000000000000100.index (deleted)",
+        );
+        map(
+            0x8000,
+            "fd:02",
+            4001,
+            "/data/a/r-0/00000000000000000100.index",
+        );
+        map(
+            0x3000,
+            "fd:03",
+            5000,
+            "/data/with space/p 0/00000000000000000000.timeindex",
+        );
+        map(
+            0x3000,
+            "fd:03",
+            5001,
+            "/data/a/t-0/00000000000000000000.index.cleaned",
+        );
+        map(
+            0x3000,
+            "fd:03",
+            5002,
+            "/data/a/t-0/00000000000000000000.txnindex",
+        );
+        map(
+            0x3000,
+            "fd:03",
+            5003,
+            "/data/a/t-0/00000000000000000000.log",
+        );
+    }
+    lines.push(format!("{at:x}-{:x} rw-p 00000000 00:00 0 ", at + 0x1000));
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn inspect_counts_equal_an_independent_count_of_the_same_maps() {
+    let tmp = tempfile::tempdir().unwrap();
+    let maps = tricky_maps();
+    common::proc_tree(tmp.path(), 4242, maps.as_bytes(), &fixture("host/4242"));
+    let Some(independent) = common::python_maps_count(&tmp.path().join("4242/maps"), 10) else {
+        eprintln!("skipping: python3 not on PATH");
+        return;
+    };
+    let j = common::inspect_tree(tmp.path(), 4242);
+    common::assert_counts_match(&j, &independent);
+    // And the count is the one intended, so a shared mistake would show too.
+    let idx = &j["index_mappings"];
+    assert_eq!(idx["count"], 50 + 2 + 2 + 3 + 2 + 1, "{j:#}");
+    assert_eq!(idx["files"], 50 + 1 + 1 + 2 + 2 + 1);
+    assert_eq!(idx["files_mapped_more_than_once"], 3);
+    assert_eq!(idx["deleted"], 1);
+    assert_eq!(j["top_partitions"].as_array().unwrap().len(), 10);
+    assert_eq!(j["top_partitions"][0]["partition"], "big-0");
+    assert_eq!(j["by_log_dir"].as_array().unwrap().len(), 4);
 }

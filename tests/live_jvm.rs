@@ -1,8 +1,8 @@
 //! inspect and watch against a real JVM that maps files the way Kafka maps its indexes
 //! (tests/java/FakeIndexes.java). Skipped, with a message, when javac/java are not on PATH.
 
+#[path = "common/mod.rs"]
 mod common;
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kafka-preflight");
 /// Small, fixed JVM so its own footprint stays well below the test's limits. Interpreted
 /// only: JIT threads malloc at random moments, and under a tight `ulimit -v` one of those,
 /// not the next index mapping, could be what fails.
@@ -123,7 +122,7 @@ fn json(out: &std::process::Output) -> Value {
 }
 
 fn inspect_json(pid: i32) -> Value {
-    let out = Command::new(BIN)
+    let out = common::preflight_process()
         .args(["inspect", "--pid", &pid.to_string(), "--format", "json"])
         .output()
         .unwrap();
@@ -198,7 +197,7 @@ fn inspect_counts_exactly_the_jvms_index_mappings() {
     assert_eq!(j["top_partitions"][0]["partition"], "t-0");
     assert_eq!(j["top_partitions"][0]["count"], 5);
 
-    let out = Command::new(BIN)
+    let out = common::preflight_process()
         .args(["inspect", "--pid", &jvm.pid().to_string()])
         .output()
         .unwrap();
@@ -228,7 +227,7 @@ fn watch_pid_records_the_peak_and_writes_csv_and_svg() {
             "releaseAfterMs=800".into(),
         ],
     );
-    let out = Command::new(BIN)
+    let out = common::preflight_process()
         .args(["watch", "--pid", &jvm.pid().to_string()])
         .args(["--interval", "50ms", "--duration", "4s", "--settle", "0"])
         .arg("--csv")
@@ -260,7 +259,10 @@ fn watch_pid_records_the_peak_and_writes_csv_and_svg() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("t_ms,vm_size,vm_rss,map_areas,index_maps,index_bytes,fds,threads")
+        Some(
+            "t_ms,vm_size,vm_rss,map_areas,index_maps,index_bytes,fds,threads,\
+             vm_peak,sample_us,over_interval"
+        )
     );
     let rows: Vec<Vec<u64>> = lines
         .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
@@ -271,6 +273,24 @@ fn watch_pid_records_the_peak_and_writes_csv_and_svg() {
         "time goes forward"
     );
     assert_eq!(rows.iter().map(|r| r[4]).max(), Some(peak_count));
+    // Each row's VmPeak is the kernel's high-water mark, never below the VmSize sampled with it;
+    // each sample's own cost is recorded, and flagged when it exceeded the 50 ms interval.
+    assert!(rows.iter().all(|r| r[8] >= r[1]));
+    assert!(rows
+        .iter()
+        .all(|r| r[9] > 0 && (r[10] == 1) == (r[9] > 50_000)));
+    let cost = &j["sampling"];
+    assert_eq!(cost["interval_us"], 50_000, "{j:#}");
+    let max = rows.iter().map(|r| r[9]).max().unwrap();
+    assert_eq!(cost["max_us"], max);
+    // The sampling thread's CPU time: some, and never more than the wall time of the same samples
+    // (one thread cannot use more CPU than time passes).
+    let cpu = cost["max_cpu_us"].as_u64().unwrap();
+    assert!(cpu > 0 && cpu <= max + 10_000, "{cost:#}");
+    assert_eq!(
+        cost["over_interval"],
+        rows.iter().filter(|r| r[10] == 1).count() as u64
+    );
     // The watch started before the JVM mapped anything: the growth is in the series.
     assert!(
         rows[0][4] < expected_maps,
@@ -328,7 +348,7 @@ fn watch_a_start_that_dies_with_map_failed_under_ulimit_v() {
         ],
     );
     let script = format!("ulimit -v {limit_kib} && exec java \"$@\"");
-    let out = Command::new(BIN)
+    let out = common::preflight_process()
         .args(["watch", "--interval", "20ms", "--duration", "60s", "--log"])
         .arg(&log)
         .args(["--", "sh", "-c", &script, "sh"])
@@ -370,7 +390,7 @@ fn watch_follows_a_jvm_that_the_start_script_backgrounds() {
     .collect::<Vec<_>>()
     .join(" ");
     let script = format!("java {java} >/dev/null 2>&1 & exit 0");
-    let out = Command::new(BIN)
+    let out = common::preflight_process()
         .args([
             "watch",
             "--interval",
@@ -411,4 +431,37 @@ fn watch_follows_a_jvm_that_the_start_script_backgrounds() {
         unsafe { libc::kill(pid as i32, libc::SIGKILL) };
     }
     assert!(gone, "--stop left java pid {pid} running");
+}
+
+/// The JVM's maps file, copied once and read by both inspect (through --proc-root) and
+/// tests/python/count_maps.py: the same bytes, so every number must match.
+#[test]
+fn inspect_counts_of_a_jvms_maps_equal_an_independent_count() {
+    let classes = require_java!();
+    let tmp = tempfile::tempdir().unwrap();
+    let jvm = start_jvm(
+        classes,
+        &[
+            format!("dir={}", tmp.path().join("d").display()),
+            "partitions=400".into(),
+            "size=8192".into(),
+            "remaps=5".into(),
+            "delete=true".into(),
+        ],
+    );
+    jvm.wait_ready();
+    let live = Path::new("/proc").join(jvm.pid().to_string());
+    let maps = std::fs::read(live.join("maps")).unwrap();
+    let root = tmp.path().join("proc");
+    common::proc_tree(&root, jvm.pid(), &maps, &live);
+    let Some(independent) =
+        common::python_maps_count(&root.join(format!("{}/maps", jvm.pid())), 10)
+    else {
+        eprintln!("skipping: python3 not on PATH");
+        return;
+    };
+    let j = common::inspect_tree(&root, jvm.pid());
+    common::assert_counts_match(&j, &independent);
+    assert_eq!(j["index_mappings"]["count"], 2 * 400 + 1 + 5, "{j:#}");
+    assert_eq!(j["index_mappings"]["deleted"], 1);
 }

@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 
 use kafka_preflight::live::discover::{find_brokers, is_broker_cmdline};
 use kafka_preflight::live::index::{self, is_index_path};
+use kafka_preflight::live::maps::{for_each_line, MapLine};
 use kafka_preflight::live::parse::{
-    parse_limits, parse_maps, parse_max_map_count, parse_mem_available, parse_status, SoftHard,
+    parse_limits, parse_max_map_count, parse_mem_available, parse_status, SoftHard,
 };
 use kafka_preflight::live::{measure_with, LiveError, ProcFs};
 
@@ -51,33 +52,100 @@ fn garbage_status_is_an_error_not_a_panic() {
     assert!(parse_status(b"").is_err());
 }
 
+/// Owned copies of the lines, for assertions.
+#[derive(Debug)]
+struct Line {
+    len: u64,
+    dev: u64,
+    inode: u64,
+    path: String,
+    deleted: bool,
+}
+
+fn lines(text: &[u8]) -> Result<Vec<Line>, String> {
+    let mut v = Vec::new();
+    for_each_line(text, |l: &MapLine| {
+        assert_eq!(&text[l.path_at..l.path_at + l.path.len()], l.path);
+        v.push(Line {
+            len: l.len(),
+            dev: l.dev,
+            inode: l.inode,
+            path: String::from_utf8(l.path.to_vec()).unwrap(),
+            deleted: l.deleted,
+        })
+    })?;
+    Ok(v)
+}
+
 #[test]
 fn maps_keep_paths_with_spaces_and_flag_deleted_files() {
-    let maps = parse_maps(&read("host/4242/maps")).unwrap();
+    let maps = lines(&read("host/4242/maps")).unwrap();
     assert_eq!(maps.len(), 16);
 
     let deleted: Vec<_> = maps.iter().filter(|m| m.deleted).collect();
     assert_eq!(deleted.len(), 1);
     assert_eq!(
-        deleted[0].file.as_deref(),
-        Some(Path::new(
-            "/var/lib/kafka/data/orders-1/00000000000000001234.index"
-        ))
+        deleted[0].path,
+        "/var/lib/kafka/data/orders-1/00000000000000001234.index"
     );
-    assert_eq!(deleted[0].len(), 10 * MIB);
+    assert_eq!(deleted[0].len, 10 * MIB);
+    assert_eq!(
+        (deleted[0].dev, deleted[0].inode),
+        (0xfd << 32 | 2, 2097160)
+    );
 
-    assert!(maps.iter().any(|m| m.file.as_deref()
-        == Some(Path::new(
-            "/var/lib/kafka/data 2/payments-0/00000000000000000000.timeindex"
-        ))));
-    // Anonymous and [pseudo] mappings have no file.
-    assert_eq!(maps.iter().filter(|m| m.file.is_none()).count(), 6);
+    assert!(maps
+        .iter()
+        .any(|m| m.path == "/var/lib/kafka/data 2/payments-0/00000000000000000000.timeindex"));
+    // Anonymous mappings have no path, with or without the kernel's trailing space.
+    assert_eq!(maps.iter().filter(|m| m.path.is_empty()).count(), 2);
+    assert_eq!(maps.iter().filter(|m| m.path.starts_with('[')).count(), 4);
 }
 
 #[test]
-fn malformed_maps_are_an_error() {
-    assert!(parse_maps(b"not a maps line\n").is_err());
-    assert!(parse_maps(b"zzzz-1000 rw-p 00000000 00:00 0 \n").is_err());
+fn maps_lines_of_every_shape_parse() {
+    let text = b"00400000-00452000 r-xp 00000000 08:02 173521 /usr/bin/dbus-daemon\n\
+        7f0000000000-7f0000001000 ---p 00000000 00:00 0\n\
+        7f0000001000-7f0000002000 rw-s 00001000 103:1a 42 /memfd:x (deleted)\n\
+        ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]";
+    let maps = lines(text).unwrap();
+    assert_eq!(maps.len(), 4);
+    assert_eq!(maps[0].path, "/usr/bin/dbus-daemon");
+    assert_eq!(maps[1].path, "");
+    assert_eq!(
+        (maps[2].dev, maps[2].path.as_str()),
+        (0x103 << 32 | 0x1a, "/memfd:x")
+    );
+    assert!(maps[2].deleted);
+    assert_eq!(maps[3].len, 4096);
+}
+
+#[test]
+fn malformed_maps_are_an_error_naming_the_line() {
+    let good = "55d4c0a00000-55d4c0a01000 r--p 00000000 fd:01 1048600 /x\n";
+    for (bad, what) in [
+        ("not a maps line", "start address"),
+        ("zzzz-1000 rw-p 00000000 00:00 0 ", "start address"),
+        ("1000-2000 rw-p 00000000 00:00", "major:minor"),
+        ("1000-2000 rw-p 00000000 00:00 ", "inode"),
+        ("1000-2000 rwxq 00000000 00:00 0", "permissions"),
+        ("1000-2000 rw-p 0000000g 00:00 0", "file offset"),
+        ("1000-2000 rw-p 00000000 0000 0", "major:minor"),
+        ("1000-2000 rw-p 00000000 00:00 12x /p", "inode"),
+        (
+            "10000000000000000-2000 rw-p 00000000 00:00 0",
+            "start address",
+        ),
+        (
+            "1000-2000 rw-p 00000000 00:00 99999999999999999999 /p",
+            "inode",
+        ),
+    ] {
+        let text = format!("{good}{bad}\n{good}");
+        let e = lines(text.as_bytes()).unwrap_err();
+        assert!(e.starts_with("line 2: expected"), "{bad:?}: {e}");
+        assert!(e.contains(what), "{bad:?}: {e}");
+    }
 }
 
 #[test]
@@ -99,15 +167,15 @@ fn only_index_and_timeindex_files_are_indexes() {
 
 #[test]
 fn index_summary_counts_stale_and_deleted_mappings_by_log_dir() {
-    let maps = parse_maps(&read("host/4242/maps")).unwrap();
-    let s = index::summarize(&maps, 10);
+    let maps = read("host/4242/maps");
+    let s = index::summarize(&maps, 10).unwrap();
     let t = s.totals;
     assert_eq!(t.count, 6);
     assert_eq!(t.bytes, 40 * MIB + 4096 + 8192);
     assert_eq!(t.files, 5);
     assert_eq!(t.files_mapped_more_than_once, 1);
     assert_eq!(t.deleted, 1);
-    assert_eq!(index::totals(&maps), t);
+    assert_eq!(index::totals(&maps).unwrap(), t);
 
     assert_eq!(s.by_log_dir.len(), 2);
     let data = &s.by_log_dir[0];
@@ -126,7 +194,11 @@ fn index_summary_counts_stale_and_deleted_mappings_by_log_dir() {
     assert_eq!(names, ["orders-0", "orders-1", "payments-0"]);
     assert_eq!(s.top_partitions[0].mappings.files_mapped_more_than_once, 1);
     assert_eq!(s.top_partitions[1].mappings.deleted, 1);
-    assert_eq!(index::summarize(&maps, 1).top_partitions.len(), 1);
+    assert_eq!(index::summarize(&maps, 1).unwrap().top_partitions.len(), 1);
+    assert!(index::summarize(&maps, 0)
+        .unwrap()
+        .top_partitions
+        .is_empty());
 }
 
 #[test]

@@ -55,21 +55,47 @@ fn settle_needs_the_whole_window_unchanged() {
 
 #[test]
 fn peaks_and_csv() {
-    let mut r = Recording::default();
-    r.push(0, sample(100, 10, 0));
-    r.push(100, sample(300, 40, 30));
-    r.push(200, sample(200, 20, 10));
+    let ms = Duration::from_millis;
+    let mut r = Recording::new(ms(100));
+    assert!(!r.push(0, ms(5), sample(100, 10, 0)));
+    // Took longer than the interval: flagged, and the next sample carries its actual time.
+    assert!(r.push(100, ms(130), sample(300, 40, 30)));
+    assert!(!r.push(230, ms(100), sample(200, 20, 10)));
     assert_eq!(r.peaks.vm_size_bytes, 300);
     assert_eq!(r.peaks.map_areas, 40);
     assert_eq!(r.peaks.index_mappings_count, 30);
     assert_eq!(r.peaks.index_mappings_bytes, 30 * 4096);
+    assert_eq!(
+        (r.cost.mean_us, r.cost.max_us, r.cost.over_interval),
+        (78_333, 130_000, 1)
+    );
+    r.cost.add_cpu(ms(3));
+    r.cost.add_cpu(ms(9));
+    assert_eq!((r.cost.mean_cpu_us, r.cost.max_cpu_us), (4_000, 9_000));
     let mut out = Vec::new();
     r.write_csv(&mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], CSV_HEADER);
-    assert_eq!(lines[2], "100,300,150,40,30,122880,7,10");
+    assert_eq!(lines[2], "100,300,150,40,30,122880,7,10,300,130000,1");
+    assert_eq!(lines[3], "230,200,100,20,10,40960,7,10,200,100000,0");
     assert_eq!(lines.len(), 4);
+    assert_eq!(CSV_HEADER.split(',').count(), lines[1].split(',').count());
+}
+
+#[test]
+fn a_vm_peak_between_samples_is_reported() {
+    let ms = Duration::from_millis;
+    let mut r = Recording::new(ms(100));
+    assert_eq!(r.peak_between_samples(), None);
+    r.push(0, ms(1), sample(100, 10, 0));
+    assert_eq!(r.peak_between_samples(), None);
+    // The kernel's high-water mark went to 500 between samples that saw 100 and 200.
+    let mut s = sample(200, 10, 0);
+    s.vm_peak_bytes = 500;
+    r.push(100, ms(1), s);
+    assert_eq!(r.peaks.vm_peak_bytes, 500);
+    assert_eq!(r.peak_between_samples(), Some(300));
 }
 
 #[test]

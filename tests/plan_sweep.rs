@@ -1,6 +1,7 @@
 //! `plan --sweep`: one row per value, monotone where the model must be, first failure marked.
 
-use assert_cmd::Command;
+#[path = "common/mod.rs"]
+mod common;
 use serde_json::Value;
 
 fn sweep(spec: &str, nofile: &str) -> Vec<Value> {
@@ -8,8 +9,7 @@ fn sweep(spec: &str, nofile: &str) -> Vec<Value> {
 }
 
 fn sweep_v(spec: &str, nofile: &str, ulimit_v: &str) -> Vec<Value> {
-    let out = Command::cargo_bin("kafka-preflight")
-        .unwrap()
+    let out = common::preflight()
         .args([
             "plan",
             "--partitions",
@@ -42,11 +42,55 @@ fn sweep_v(spec: &str, nofile: &str, ulimit_v: &str) -> Vec<Value> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice::<Value>(&out.stdout)
+    let v = serde_json::from_slice::<Value>(&out.stdout).unwrap();
+    // An object that says what it is, like every other JSON the tool prints.
+    assert_eq!(v["schema_version"], 2, "{v}");
+    assert!(v["parameter"].is_string(), "{v}");
+    v["rows"].as_array().unwrap().clone()
+}
+
+fn plan(extra: &[&str]) -> std::process::Output {
+    common::preflight()
+        .args([
+            "plan",
+            "--partitions",
+            "50",
+            "--bytes-per-partition",
+            "1GiB",
+        ])
+        .args(["--kafka-version", "3.9.0", "--heap", "1g", "--cores", "2"])
+        .args(["--ulimit-n", "100000", "--max-map-count", "65530"])
+        .args(extra)
+        .output()
         .unwrap()
-        .as_array()
-        .unwrap()
-        .clone()
+}
+
+#[test]
+fn sweep_csv_is_real_csv_with_each_column_once() {
+    let out = plan(&["--sweep", "partitions=100..300:100", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0));
+    let mut rd = csv::Reader::from_reader(&out.stdout[..]);
+    let head: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    let mut uniq = head.clone();
+    uniq.sort();
+    uniq.dedup();
+    assert_eq!(uniq.len(), head.len(), "a column repeats: {head:?}");
+    assert!(head.contains(&"open_files_status".to_string()), "{head:?}");
+    assert_eq!(rd.records().count(), 3);
+}
+
+#[test]
+fn a_sweep_refuses_prometheus_by_name() {
+    let out = plan(&[
+        "--sweep",
+        "partitions=100..300:100",
+        "--format",
+        "prometheus",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--format prometheus"), "{err}");
+    assert!(out.stdout.is_empty(), "no table in place of metrics");
 }
 
 fn col(rows: &[Value], k: &str) -> Vec<u64> {
@@ -135,8 +179,7 @@ fn the_first_row_over_the_open_file_limit_is_marked() {
 
 #[test]
 fn a_bad_sweep_names_the_flag_and_exits_2() {
-    let out = Command::cargo_bin("kafka-preflight")
-        .unwrap()
+    let out = common::preflight()
         .args([
             "plan",
             "--partitions",

@@ -145,3 +145,41 @@ fn crash_with_three_unflushed_segments_matches_check_on_an_eager_mapping_version
 fn clean_restart_matches_check() {
     compare("3.9.0", false, 1);
 }
+
+/// `plan --from-scan` with nothing that changes the data is `check` on the same tree: the
+/// same scenario (as found, not silently clean), the same problems (the lost+found that stops
+/// the start), the same numbers and checks. It used to differ in segments, unflushed segments,
+/// the worst case and the verdict.
+#[test]
+fn plan_from_scan_is_check_on_the_same_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    synth::write_log_dir(&root.join("a"), &synth::uniform(2, 3, 4), true).unwrap();
+    let mut parts: Vec<PartitionSpec> = (0..4)
+        .map(|p| {
+            let mut s = PartitionSpec::new("orders", p, 5);
+            s.segment_bytes = 8 << 20;
+            s.recovery_point_segment = Some(1);
+            s
+        })
+        .collect();
+    parts.push(PartitionSpec::new("small", 0, 1));
+    synth::write_log_dir(&root.join("b"), &parts, false).unwrap();
+    std::fs::create_dir_all(root.join("b/lost+found")).unwrap();
+    let dirs = format!("{},{}", root.join("a").display(), root.join("b").display());
+    let common_args = ["--log-dirs", &dirs, "--kafka-version", "3.9.0", "-q"];
+    let check = run(&[&["check"][..], &common_args].concat());
+    let plan = run(&[&["plan", "--from-scan"][..], &common_args].concat());
+    assert_eq!(plan["scenario"], "as-found");
+    for key in [
+        "scenario",
+        "inventory",
+        "estimate",
+        "verdict",
+        "checks",
+        "problems",
+    ] {
+        assert_eq!(check[key], plan[key], "{key} differs");
+    }
+    assert_eq!(check["verdict"], "fail", "the lost+found stops the start");
+}

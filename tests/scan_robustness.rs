@@ -50,7 +50,7 @@ fn json_run(dirs: &str) -> Run {
 /// Runs `check` as an unprivileged user when this test runs as root, who can read anything.
 /// None (and a message) when that is impossible here.
 fn unprivileged(args: &[&str], tree: &Path) -> Option<Run> {
-    let mut c = command(args);
+    let mut c = command_any_user(args);
     if is_root() {
         // nobody must be able to reach the tree; tempdir() makes it 0700.
         chmod(tree, 0o755);

@@ -157,6 +157,10 @@ pub struct CheckArgs {
     /// Exit 1 on warnings too (default: only on failures).
     #[arg(long, value_enum, default_value_t = FailOn::Fail)]
     pub fail_on: FailOn,
+    /// Under each check's one-line summary, say why the number is what it is (and under each
+    /// recommendation, its reason).
+    #[arg(short = 'v', long)]
+    pub explain: bool,
     /// Warn when recovery of the slowest log dir would take longer than this (e.g. 15m; a
     /// bare number is seconds).
     #[arg(long, value_name = "DURATION", default_value = "15m", allow_hyphen_values = true, value_parser = flag::seconds)]
@@ -166,7 +170,7 @@ pub struct CheckArgs {
 /// 0 when no check fails, 1 when one fails (or warns, with --fail-on warn).
 pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
     match (report.verdict, fail_on) {
-        (Some(Status::Fail), _) | (Some(Status::Warn), FailOn::Warn) => exit_codes::CHECK_FAILED,
+        (Status::Fail, _) | (Status::Warn, FailOn::Warn) => exit_codes::CHECK_FAILED,
         _ => exit_codes::OK,
     }
 }
@@ -175,10 +179,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     let opts = CheckOptions::from_args(&args)?;
     let out = OutputOptions::from_args(&args);
     let report = pipeline::check(&opts)?;
-    let color = output::color_for(out.output.as_deref());
+    let style = output::Style::for_output(out.output.as_deref(), out.explain);
     output::emit(
         out.output.as_deref(),
-        &output::check::render_styled(&report, out.format, color),
+        &output::check::render_styled(&report, out.format, &style),
     )?;
     Ok(exit_code(&report, out.fail_on))
 }

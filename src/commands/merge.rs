@@ -4,15 +4,8 @@ use std::path::PathBuf;
 
 use crate::commands::check::FailOn;
 use crate::exit_codes;
-use crate::fleet::{self, render, Fleet, Status};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum MergeFormat {
-    Table,
-    Markdown,
-    Csv,
-    Json,
-}
+use crate::fleet::{self, Fleet, Status};
+use crate::output::{self, Format};
 
 #[derive(Debug, clap::Args)]
 pub struct MergeArgs {
@@ -20,8 +13,8 @@ pub struct MergeArgs {
     #[arg(required = true, value_name = "FILE|DIR")]
     pub inputs: Vec<PathBuf>,
     /// Output format (markdown: a PR or ticket comment, summary first).
-    #[arg(long, value_enum, default_value_t = MergeFormat::Table)]
-    pub format: MergeFormat,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     /// Exit 1 when any broker warns too (default: only when one fails).
     #[arg(long, value_enum, default_value_t = FailOn::Fail)]
     pub fail_on: FailOn,
@@ -70,12 +63,8 @@ pub fn run(args: MergeArgs) -> anyhow::Result<u8> {
     if f.verdict.is_none() {
         eprintln!("kafka-preflight: merge: no report could be read");
     }
-    let text = match args.format {
-        MergeFormat::Table => render::table(&f),
-        MergeFormat::Markdown => render::markdown(&f),
-        MergeFormat::Csv => render::csv(&f),
-        MergeFormat::Json => render::json(&f),
-    };
-    crate::output::emit(args.output.as_deref(), &text)?;
+    let width = output::Style::for_output(args.output.as_deref(), false).width;
+    let text = output::fleet::render(&f, args.format, width)?;
+    output::emit(args.output.as_deref(), &text)?;
     Ok(exit_code(&f, args.fail_on, args.accept_unreadable))
 }

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod completions;
 pub mod diff;
+pub mod gate;
 pub mod inspect;
 pub mod merge;
 pub mod plan;

@@ -16,8 +16,8 @@ use crate::exit_codes;
 use crate::live::chart;
 use crate::live::logtail::{LinePattern, LogTail, MAP_FAILED};
 use crate::live::measure::{headroom_percent, Limits, SCHEMA_VERSION};
-use crate::live::watch::{parse_duration, Peaks, Recording, Settle};
-use crate::live::{fmt, sample, LiveError, ProcFs};
+use crate::live::watch::{parse_duration, thread_cpu_time, Peaks, Recording, SamplingCost, Settle};
+use crate::live::{fmt, LiveError, ProcFs, Sampler};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
@@ -155,6 +155,11 @@ struct Report<'a> {
     started_by_watch: bool,
     samples: usize,
     interval_ms: u64,
+    /// What each sample cost; when it exceeds the interval the series is coarser than asked.
+    sampling: &'a SamplingCost,
+    /// VmPeak above every sampled VmSize: a peak between samples that only the kernel saw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vm_peak_between_samples_bytes: Option<u64>,
     watched_ms: u64,
     ended: &'a End,
     peaks: &'a Peaks,
@@ -209,7 +214,8 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
 
     // A first sample now, so a wrong pid or missing permission is reported before any wait.
     let mut limits = None;
-    match sample(&proc, pid) {
+    let mut sampler = Sampler::new(proc.clone());
+    match sampler.sample(pid) {
         Err(e @ LiveError::PermissionDenied { .. }) => {
             stop_child(child.as_mut());
             return Err(with_hint(e, &rerun(pid)));
@@ -235,7 +241,8 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
         );
     }
 
-    let mut rec = Recording::default();
+    let mut rec = Recording::new(args.interval);
+    let mut late_shown = false;
     let mut settle = Settle::new(args.settle);
     let mut log_error_shown = false;
     let mut tick: u32 = 0;
@@ -267,10 +274,23 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
                 }
             }
         }
-        match sample(&proc, pid) {
+        let (sampling, cpu) = (Instant::now(), thread_cpu_time());
+        match sampler.sample(pid) {
             Ok(s) => {
                 failures = 0;
-                rec.push(t_ms, s);
+                let took = sampling.elapsed();
+                let over = rec.push(t_ms, took, s);
+                rec.cost.add_cpu(thread_cpu_time().saturating_sub(cpu));
+                if over && !late_shown {
+                    eprintln!(
+                        "kafka-preflight: warning: a sample took {} ms, longer than the {} ms \
+                         interval; sampling as fast as it can from now on (the CSV has the \
+                         actual times)",
+                        took.as_millis(),
+                        args.interval.as_millis()
+                    );
+                    late_shown = true;
+                }
                 // Re-read each time: a start script may lower them (ulimit) before it execs
                 // java, and prlimit can change them at run time; the last ones are in force.
                 if let Ok(l) = Limits::read(&proc, pid) {
@@ -329,7 +349,10 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
         if args.duration.is_some_and(|d| started.elapsed() >= d) {
             break End::Duration;
         }
+        // Behind schedule, the next sample starts at once rather than in a burst of catch-ups.
         tick += 1;
+        let behind = started.elapsed().as_nanos() / args.interval.as_nanos().max(1);
+        tick = tick.max(behind as u32);
         sleep_until(started + args.interval * tick);
     };
     let watched_ms = started.elapsed().as_millis() as u64;
@@ -363,6 +386,8 @@ pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
         started_by_watch: child.is_some(),
         samples: rec.points.len(),
         interval_ms: args.interval.as_millis() as u64,
+        sampling: &rec.cost,
+        vm_peak_between_samples_bytes: rec.peak_between_samples(),
         watched_ms,
         ended: &end,
         peaks: p,
@@ -585,6 +610,7 @@ fn summary(r: &Report, args: &WatchArgs, log: Option<&LogTail>) -> String {
         "threads",
         p.threads
     );
+    out += &sampling_lines(r);
     // The limit closest to exhaustion is the likely cause of a failed start.
     const NEAR: f64 = 5.0;
     let near: Vec<&str> = [
@@ -626,6 +652,33 @@ fn summary(r: &Report, args: &WatchArgs, log: Option<&LogTail>) -> String {
         if let Some(path) = path {
             out += &format!("{what}: {}\n", path.display());
         }
+    }
+    out
+}
+
+fn sampling_lines(r: &Report) -> String {
+    let c = r.sampling;
+    let ms = |us: u64| us as f64 / 1000.0;
+    let mut out = format!(
+        "{:<28} {:>9.1} ms mean, {:.1} ms max ({:.1} ms CPU mean)\n",
+        "time per sample",
+        ms(c.mean_us),
+        ms(c.max_us),
+        ms(c.mean_cpu_us)
+    );
+    if c.over_interval > 0 {
+        out += &format!(
+            "  {} of {} samples took longer than the {} ms interval: the series is coarser \
+             than asked (actual times in the CSV's t_ms)\n",
+            c.over_interval, r.samples, r.interval_ms
+        );
+    }
+    if let Some(b) = r.vm_peak_between_samples_bytes {
+        out += &format!(
+            "  VmPeak is {} above the largest sampled VmSize: the kernel saw a peak between \
+             samples (or before watching began)\n",
+            fmt::bytes(b)
+        );
     }
     out
 }

@@ -3,7 +3,8 @@
 //! so reports from newer 1.x tools still merge; a newer schema_version is refused per file.
 
 mod duplicates;
-pub mod render;
+/// Rendering lives with the other results in `output/`.
+pub use crate::output::fleet as render;
 mod supersede;
 
 use std::collections::BTreeMap;

@@ -29,6 +29,7 @@ mod flags;
 mod pam;
 mod procfile;
 mod systemd;
+mod systemd_exec;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -39,6 +40,7 @@ pub use systemd::{
     parse_env_file, parse_environment_words, parse_systemd_rlimit, service_assignments,
     JVM_OPTION_VARS,
 };
+pub use systemd_exec::{read_service_exec, ServiceExec};
 
 /// The kernel's `vm.max_map_count` default (`DEFAULT_MAX_MAP_COUNT`, 65536 - 6).
 pub const KERNEL_DEFAULT_MAX_MAP_COUNT: u64 = 65530;

@@ -48,10 +48,10 @@ pub(crate) struct UnitLimits {
     pub notes: Vec<String>,
 }
 
-struct Assignment {
-    key: String,
-    value: String,
-    line: usize,
+pub(super) struct Assignment {
+    pub key: String,
+    pub value: String,
+    pub line: usize,
 }
 
 /// Where a value was set, for sources and notes: `path:line`.
@@ -65,35 +65,15 @@ pub(crate) fn read_unit(
     etc_root: &Path,
     proc_root: &Path,
 ) -> Result<UnitLimits, LimitError> {
-    let (main, name) = locate(spec, dirs)?;
     let mut notes = Vec::new();
-    let mut files = vec![main.clone()];
-    files.extend(drop_ins(&main, &name, dirs, spec.contains('/'), &mut notes));
-
+    let (name, files) = unit_files(spec, dirs, &mut notes)?;
     let mut limit_as: Option<(Pair, String)> = None;
     let mut limit_nofile: Option<(Pair, String)> = None;
     let mut env: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut env_files: Vec<(PathBuf, bool, String)> = Vec::new();
 
-    for file in &files {
-        let text = match read_unit_file(file) {
-            Ok(text) => text,
-            // systemd (root) reads a drop-in we may not: say that its settings are unknown.
-            Err(e) if e.kind() == ErrorKind::PermissionDenied && *file != main => {
-                notes.push(format!(
-                    "cannot read drop-in {}: run as the broker's user or root; the limits it may set are not known",
-                    file.display()
-                ));
-                continue;
-            }
-            Err(source) => {
-                return Err(LimitError::Io {
-                    path: file.clone(),
-                    source,
-                })
-            }
-        };
-        for a in assignments(&text, "Service") {
+    for (file, text) in &files {
+        for a in assignments(text, "Service") {
             let here = at(file, a.line);
             match a.key.as_str() {
                 "LimitAS" | "LimitNOFILE" => {
@@ -270,6 +250,35 @@ fn empty_limit_note(here: &str, key: &str) -> String {
     )
 }
 
+/// The unit's name, and its file and drop-ins in the order systemd applies them, with their
+/// text.
+type UnitFiles = (String, Vec<(PathBuf, String)>);
+
+pub(super) fn unit_files(
+    spec: &str,
+    dirs: &[PathBuf],
+    notes: &mut Vec<String>,
+) -> Result<UnitFiles, LimitError> {
+    let (main, name) = locate(spec, dirs)?;
+    let mut files = vec![main.clone()];
+    files.extend(drop_ins(&main, &name, dirs, spec.contains('/'), notes));
+    let mut texts = Vec::with_capacity(files.len());
+    for file in files {
+        match read_unit_file(&file) {
+            Ok(text) => texts.push((file, text)),
+            // systemd (root) reads a drop-in we may not: say that its settings are unknown.
+            Err(e) if e.kind() == ErrorKind::PermissionDenied && file != main => {
+                notes.push(format!(
+                    "cannot read drop-in {}: run as the broker's user or root; the settings it may make are not known",
+                    file.display()
+                ));
+            }
+            Err(source) => return Err(LimitError::Io { path: file, source }),
+        }
+    }
+    Ok((name, texts))
+}
+
 /// A path (anything with a `/`) is used as is; a name is looked up on the search path, with
 /// `.service` added when it has no suffix, as `systemctl` does. An instance (`kafka@b1`) with no
 /// file of its own uses its template's (`kafka@.service`), as systemd does.
@@ -391,7 +400,7 @@ pub fn service_assignments(text: &str) -> Vec<(String, String, usize)> {
 /// whitespace) with `#` or `;` are comments, even between continued lines; a line ending in an
 /// odd number of backslashes continues on the next (the backslash becomes a space, the next line
 /// is appended as it is); a continuation still open at the end of the file is parsed.
-fn assignments(text: &str, section: &str) -> Vec<Assignment> {
+pub(super) fn assignments(text: &str, section: &str) -> Vec<Assignment> {
     const BOM: char = '\u{feff}';
     let mut out = Vec::new();
     let mut current = String::new();

@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 use super::error::LiveError;
-use super::index::{self, IndexMappings, LogDirMappings, PartitionMappings};
+use super::index::{IndexMappings, LogDirMappings, PartitionMappings};
+use super::maps::MapsReader;
 use super::parse::SoftHard;
 use super::proc::ProcFs;
 
@@ -52,19 +53,9 @@ pub struct Limits {
     pub open_files: LimitPair,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LimitPair {
-    pub soft: Option<u64>,
-    pub hard: Option<u64>,
-    /// Where the numbers came from, so an operator can tell the process's limits from a shell's.
-    pub source: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SystemLimit {
-    pub value: u64,
-    pub source: String,
-}
+/// The one limits shape ([`crate::limits::Rlimit`], [`crate::limits::MapCount`]): what
+/// `inspect` and `watch` report is what `check` compares.
+pub use crate::limits::{MapCount as SystemLimit, Rlimit as LimitPair};
 
 /// Percent of the (soft) limit still free; None when unlimited.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -115,27 +106,49 @@ pub struct Sample {
     pub index_mappings: IndexMappings,
 }
 
-/// Reads status before maps: if the process turns out to have no address space (a zombie, or
-/// a kernel thread) there is nothing to measure.
+/// Samples one process again and again with the same buffers (`watch`).
+#[derive(Debug, Default)]
+pub struct Sampler {
+    proc: ProcFs,
+    maps: MapsReader,
+}
+
+impl Sampler {
+    pub fn new(proc: ProcFs) -> Self {
+        Sampler {
+            proc,
+            maps: MapsReader::new(),
+        }
+    }
+
+    /// Reads status before maps: if the process turns out to have no address space (a
+    /// zombie, or a kernel thread) there is nothing to measure.
+    pub fn sample(&mut self, pid: i32) -> Result<Sample, LiveError> {
+        let proc = &self.proc;
+        let status = proc.status(pid)?;
+        let (Some(vm_size), false) = (status.vm_size_bytes, status.is_zombie()) else {
+            return Err(LiveError::NoSuchProcess {
+                pid,
+                path: proc.pid_path(pid, "status"),
+            });
+        };
+        proc.read_maps(pid, &mut self.maps)?;
+        let open_files = proc.fd_count(pid)?;
+        Ok(Sample {
+            vm_size_bytes: vm_size,
+            vm_peak_bytes: status.vm_peak_bytes.unwrap_or(vm_size),
+            vm_rss_bytes: status.vm_rss_bytes.unwrap_or(0),
+            threads: status.threads,
+            map_areas: self.maps.map_areas(),
+            open_files,
+            index_mappings: self.maps.index_totals(),
+        })
+    }
+}
+
+/// One sample with fresh buffers; a loop should keep a [`Sampler`].
 pub fn sample(proc: &ProcFs, pid: i32) -> Result<Sample, LiveError> {
-    let status = proc.status(pid)?;
-    let (Some(vm_size), false) = (status.vm_size_bytes, status.is_zombie()) else {
-        return Err(LiveError::NoSuchProcess {
-            pid,
-            path: proc.pid_path(pid, "status"),
-        });
-    };
-    let maps = proc.maps(pid)?;
-    let open_files = proc.fd_count(pid)?;
-    Ok(Sample {
-        vm_size_bytes: vm_size,
-        vm_peak_bytes: status.vm_peak_bytes.unwrap_or(vm_size),
-        vm_rss_bytes: status.vm_rss_bytes.unwrap_or(0),
-        threads: status.threads,
-        map_areas: maps.len() as u64,
-        open_files,
-        index_mappings: index::totals(&maps),
-    })
+    Sampler::new(proc.clone()).sample(pid)
 }
 
 /// Measures a live process through the system's /proc.
@@ -155,15 +168,16 @@ pub fn measure_with(proc: &ProcFs, pid: i32) -> Result<Measurement, LiveError> {
         path: proc.pid_path(pid, "status"),
         message: "no VmSize: a kernel thread or a process that is exiting".into(),
     })?;
-    let maps = proc.maps(pid)?;
+    let mut maps = MapsReader::new();
+    proc.read_maps(pid, &mut maps)?;
     let open_files = proc.fd_count(pid)?;
     let limits = Limits::read(proc, pid)?;
     // Sizing information, not a reason to fail the measurement.
     let mem_available_bytes = proc.mem_available().ok().flatten();
 
-    let summary = index::summarize(&maps, TOP_PARTITIONS);
+    let summary = maps.index_summary(TOP_PARTITIONS);
     let idx = summary.totals;
-    let map_areas = maps.len() as u64;
+    let map_areas = maps.map_areas();
     Ok(Measurement {
         pid,
         vm_size_bytes: vm_size,

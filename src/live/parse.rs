@@ -1,13 +1,10 @@
-//! Parsers for the /proc files a live measurement reads. Each takes the file's bytes (so tests
-//! feed fixtures) and delegates the format to procfs-core where it has a parser.
+//! Parsers for the small /proc files a live measurement reads. Each takes the file's bytes (so
+//! tests feed fixtures) and delegates the format to procfs-core where it has a parser; maps,
+//! the one file that grows with the broker, has its own reader (super::maps).
 
-use std::path::PathBuf;
-
-use procfs::process::{LimitValue, Limits, MMapPath, MemoryMaps, Status};
+use procfs::process::Status;
 use procfs::{FromRead, Meminfo};
 use serde::Serialize;
-
-const DELETED_SUFFIX: &str = " (deleted)";
 
 /// The fields of /proc/PID/status this tool uses, in bytes (the kernel prints kB).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,57 +39,6 @@ pub fn parse_status(bytes: &[u8]) -> Result<ProcStatus, String> {
     })
 }
 
-/// One line of /proc/PID/maps.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mapping {
-    pub start: u64,
-    pub end: u64,
-    pub dev: (i32, i32),
-    pub inode: u64,
-    /// The backing file, without the kernel's " (deleted)" suffix; None for anonymous and
-    /// pseudo mappings ([heap], [stack], ...).
-    pub file: Option<PathBuf>,
-    /// The backing file was unlinked after it was mapped (the kernel appends " (deleted)").
-    pub deleted: bool,
-}
-
-impl Mapping {
-    pub fn len(&self) -> u64 {
-        self.end.saturating_sub(self.start)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-pub fn parse_maps(bytes: &[u8]) -> Result<Vec<Mapping>, String> {
-    let maps = MemoryMaps::from_read(bytes).map_err(|e| e.to_string())?;
-    Ok(maps
-        .into_iter()
-        .map(|m| {
-            let (file, deleted) = match m.pathname {
-                MMapPath::Path(p) => {
-                    let s = p.to_string_lossy();
-                    match s.strip_suffix(DELETED_SUFFIX) {
-                        Some(stripped) => (Some(PathBuf::from(stripped)), true),
-                        None => (Some(p), false),
-                    }
-                }
-                _ => (None, false),
-            };
-            Mapping {
-                start: m.address.0,
-                end: m.address.1,
-                dev: m.dev,
-                inode: m.inode,
-                file,
-                deleted,
-            }
-        })
-        .collect())
-}
-
 /// A soft/hard pair from /proc/PID/limits; None = unlimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct SoftHard {
@@ -108,34 +54,20 @@ pub struct ProcLimits {
     pub open_files: SoftHard,
 }
 
+/// `/proc/PID/limits` through the one parser `check --pid` uses too
+/// ([`crate::limits::parse_proc_limits`]), so both accept and refuse the same files.
 pub fn parse_limits(bytes: &[u8]) -> Result<ProcLimits, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
-    // procfs-core indexes from the end of each line with unchecked subtraction, so a blank or
-    // truncated line would panic inside it; every real row has at least 4 words.
-    let cleaned: String = text
-        .lines()
-        .filter(|l| l.split_whitespace().count() >= 4)
-        .flat_map(|l| [l, "\n"])
-        .collect();
-    if !cleaned.contains("Max address space") || !cleaned.contains("Max open files") {
-        return Err("no 'Max address space' or 'Max open files' row".into());
-    }
-    let l = Limits::from_read(cleaned.as_bytes()).map_err(|e| e.to_string())?;
-    let pair = |l: procfs::process::Limit| SoftHard {
-        soft: value(l.soft_limit),
-        hard: value(l.hard_limit),
+    let (vm, nofile) = crate::limits::parse_proc_limits(text, std::path::Path::new("limits"))
+        .map_err(|e| e.to_string())?;
+    let pair = |r: crate::limits::Rlimit| SoftHard {
+        soft: r.soft,
+        hard: r.hard,
     };
     Ok(ProcLimits {
-        address_space: pair(l.max_address_space),
-        open_files: pair(l.max_open_files),
+        address_space: pair(vm),
+        open_files: pair(nofile),
     })
-}
-
-fn value(v: LimitValue) -> Option<u64> {
-    match v {
-        LimitValue::Unlimited => None,
-        LimitValue::Value(n) => Some(n),
-    }
 }
 
 /// MemAvailable from /proc/meminfo, in bytes (None on kernels before 3.14).

@@ -7,7 +7,8 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use super::error::{user_name, LiveError, Owner};
-use super::parse::{self, Mapping, ProcLimits, ProcStatus};
+use super::maps::{MapsReader, ReadError};
+use super::parse::{self, ProcLimits, ProcStatus};
 
 /// statfs(2) magic of the proc filesystem.
 const PROC_SUPER_MAGIC: i64 = 0x9fa0;
@@ -95,8 +96,13 @@ impl ProcFs {
         self.parse(Some(pid), self.pid_path(pid, "status"), parse::parse_status)
     }
 
-    pub fn maps(&self, pid: i32) -> Result<Vec<Mapping>, LiveError> {
-        self.parse(Some(pid), self.pid_path(pid, "maps"), parse::parse_maps)
+    /// Reads /proc/PID/maps into `into`, whose buffers are reused from the last read.
+    pub fn read_maps(&self, pid: i32, into: &mut MapsReader) -> Result<(), LiveError> {
+        let path = self.pid_path(pid, "maps");
+        into.read(&path).map_err(|e| match e {
+            ReadError::Io(e) => self.io_error(Some(pid), path, e),
+            ReadError::Parse(message) => LiveError::Parse { path, message },
+        })
     }
 
     pub fn limits(&self, pid: i32) -> Result<ProcLimits, LiveError> {

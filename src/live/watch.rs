@@ -9,8 +9,13 @@ use super::measure::Sample;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Point {
-    /// Milliseconds since watching started.
+    /// Milliseconds since watching started, when the sample began: the actual time, which is
+    /// later than the schedule when sampling falls behind.
     pub t_ms: u64,
+    /// How long reading this sample took, in microseconds.
+    pub sample_us: u64,
+    /// It took longer than the interval, so the next one started late.
+    pub over_interval: bool,
     #[serde(flatten)]
     pub sample: Sample,
 }
@@ -42,18 +47,104 @@ impl Peaks {
     }
 }
 
+/// What sampling itself cost: at 200k map areas reading /proc/PID/maps alone can take longer
+/// than a 100 ms interval, and then the series is coarser than asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SamplingCost {
+    pub interval_us: u64,
+    pub mean_us: u64,
+    pub max_us: u64,
+    /// Samples that took longer than the interval.
+    pub over_interval: u64,
+    /// CPU time (user + system) of the sampling thread per sample: the part of `mean_us` that
+    /// is this tool's and the kernel's work for it, not waiting for a busy machine's CPUs.
+    pub mean_cpu_us: u64,
+    pub max_cpu_us: u64,
+    #[serde(skip)]
+    total_cpu_us: u64,
+    #[serde(skip)]
+    total_us: u64,
+    #[serde(skip)]
+    samples: u64,
+}
+
+impl SamplingCost {
+    fn add(&mut self, us: u64) -> bool {
+        let over = self.interval_us > 0 && us > self.interval_us;
+        self.samples += 1;
+        self.total_us += us;
+        self.mean_us = self.total_us / self.samples;
+        self.max_us = self.max_us.max(us);
+        self.over_interval += u64::from(over);
+        over
+    }
+
+    /// Adds the CPU time of the sample just pushed.
+    pub fn add_cpu(&mut self, cpu: Duration) {
+        let us = cpu.as_micros() as u64;
+        self.total_cpu_us += us;
+        self.mean_cpu_us = self.total_cpu_us / self.samples.max(1);
+        self.max_cpu_us = self.max_cpu_us.max(us);
+    }
+}
+
+/// CPU time (user + system) the calling thread has used so far.
+pub fn thread_cpu_time() -> Duration {
+    // SAFETY: getrusage fills the zeroed struct; RUSAGE_THREAD is Linux's per-thread usage.
+    let ru = unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_THREAD, &mut ru);
+        ru
+    };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Recording {
     pub points: Vec<Point>,
     pub peaks: Peaks,
+    pub cost: SamplingCost,
 }
 
-pub const CSV_HEADER: &str = "t_ms,vm_size,vm_rss,map_areas,index_maps,index_bytes,fds,threads";
+/// The columns after `threads` were added later, at the end, so scripts that read columns by
+/// position keep working.
+pub const CSV_HEADER: &str = "t_ms,vm_size,vm_rss,map_areas,index_maps,index_bytes,fds,threads,\
+                              vm_peak,sample_us,over_interval";
 
 impl Recording {
-    pub fn push(&mut self, t_ms: u64, sample: Sample) {
+    /// A recording whose samples are judged against `interval`.
+    pub fn new(interval: Duration) -> Self {
+        Recording {
+            cost: SamplingCost {
+                interval_us: interval.as_micros() as u64,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    /// Adds a sample taken at `t_ms` that took `took` to read; true when that was longer than
+    /// the interval.
+    pub fn push(&mut self, t_ms: u64, took: Duration, sample: Sample) -> bool {
+        let sample_us = took.as_micros() as u64;
+        let over_interval = self.cost.add(sample_us);
         self.peaks.update(&sample);
-        self.points.push(Point { t_ms, sample });
+        self.points.push(Point {
+            t_ms,
+            sample_us,
+            over_interval,
+            sample,
+        });
+        over_interval
+    }
+
+    /// The kernel's VmPeak went above every sampled VmSize: the address space peaked between
+    /// two samples (or before watching began), by this many bytes.
+    pub fn peak_between_samples(&self) -> Option<u64> {
+        let p = &self.peaks;
+        (p.vm_peak_bytes > p.vm_size_bytes && !self.points.is_empty())
+            .then(|| p.vm_peak_bytes - p.vm_size_bytes)
     }
 
     pub fn last(&self) -> Option<&Point> {
@@ -66,7 +157,7 @@ impl Recording {
             let s = &p.sample;
             writeln!(
                 w,
-                "{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{}",
                 p.t_ms,
                 s.vm_size_bytes,
                 s.vm_rss_bytes,
@@ -74,7 +165,10 @@ impl Recording {
                 s.index_mappings.count,
                 s.index_mappings.bytes,
                 s.open_files,
-                s.threads
+                s.threads,
+                s.vm_peak_bytes,
+                p.sample_us,
+                u8::from(p.over_interval)
             )?;
         }
         w.flush()

@@ -6,6 +6,7 @@ pub mod baseline;
 mod index_sim;
 pub mod inference;
 pub mod loading;
+mod steps;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -18,9 +19,8 @@ pub use loading::{Cause, Geometry, Maps, Tally};
 use crate::config::{BrokerConfig, Mode};
 use crate::kafka_version::{KafkaVersion, Rules};
 use crate::problem::Problem;
-use crate::scan::{names::DirKind, page_round, Inventory, LogDirRole, Scenario};
+use crate::scan::{names::DirKind, Inventory, LogDirRole, Scenario};
 use crate::units;
-use loading::LogLoad;
 
 /// Default per-thread recovery read rate (bytes/s): CRC-checked sequential reads and index rebuilds
 /// run at 100-300 MiB/s per thread from page cache, slower from cold disks; 100 MiB/s is a
@@ -176,7 +176,6 @@ fn version_problems(inv: &Inventory, rules: &Rules, out: &mut Vec<Problem>) {
 pub fn estimate(input: &ModelInput) -> Estimate {
     let inv = input.inventory;
     let rules = &input.rules;
-    let page = inv.page_size;
     let threads = input
         .config
         .num_recovery_threads_per_data_dir
@@ -194,178 +193,17 @@ pub fn estimate(input: &ModelInput) -> Estimate {
     let mut recovery_dirs = Vec::new();
     let mut recovered_segments = 0u64;
     let mut steady = Maps::default();
-
     for d in &inv.log_dirs {
-        let mut dir_tally = Tally::default();
-        let mut dir_fds = 0u64;
-        let mut dir_unflushed = (0u64, 0u64);
-        let mut loaded_logs = 0u64;
-        // Largest momentary overlap of one loading log in this dir (see below).
-        let mut overlap = Maps::default();
-        let mut largest_log_recovery = 0u64;
-        for p in &d.partitions {
-            let metadata = p.kind == DirKind::Metadata;
-            if metadata && !rules.kraft {
-                continue;
-            }
-            let geometry = if metadata {
-                METADATA_GEOMETRY
-            } else {
-                (input.geometry)(&p.topic)
-            };
-            let recovered = input.scenario.recovers_log(d, p);
-            let delete_dir = p.kind == DirKind::Delete;
-            let load = LogLoad {
-                rules,
-                geometry,
-                page,
-                recovered,
-                delete_dir,
-                clean_close: input.scenario == Scenario::Clean && !metadata,
-                producer_rebuild_all: recovered && rules.txn_index && p.producer_snapshots == 0,
-            };
-            let mut t = Tally::default();
-            load.sums(&p.flushed, false, &mut t);
-            load.sums(&p.unflushed, true, &mut t);
-            for i in &p.irregular {
-                load.segment(&i.segment, i.unflushed, false, &mut t);
-            }
-            if let Some(a) = &p.active {
-                load.segment(a, true, true, &mut t);
-            }
-            // Everything above is one log; a grouped entry stands for `k` identical ones.
-            let k = p.copies;
-            if k != 1 {
-                t = t.times(k);
-            }
-            // fds: every .log of every loaded dir, existing .txnindex (0.11+), .log.swap (worst).
-            let fds = (p.segments()
-                + u64::from(p.log_swap_files)
-                + if rules.txn_index {
-                    p.txn_index_files()
-                } else {
-                    0
-                })
-            .saturating_mul(k);
-            dir_fds = dir_fds.saturating_add(fds);
-            // Logs that map something while they load: -delete dirs map nothing in the lazy era.
-            if !(metadata || delete_dir && rules.lazy_index) {
-                loaded_logs = loaded_logs.saturating_add(k);
-            }
-            let (un_n, un_b) = if recovered {
-                p.unflushed_segments()
-            } else {
-                (0, 0)
-            };
-            dir_unflushed.0 = dir_unflushed.0.saturating_add(un_n.saturating_mul(k));
-            dir_unflushed.1 = dir_unflushed.1.saturating_add(un_b.saturating_mul(k));
-            largest_log_recovery = largest_log_recovery.max(un_b);
-            if !delete_dir {
-                let xo = page_round(geometry.xo(), page);
-                let xt = if rules.time_index {
-                    page_round(geometry.xt(), page)
-                } else {
-                    0
-                };
-                // While a log loads, a recovering segment holds its indexes at X until trimmed;
-                // a clean ACTIVE resize briefly keeps the old mapping next to the new one
-                // (unless KAFKA-19390 unmaps it first).
-                let per_index = u64::from(!rules.unmap_on_resize);
-                let one = |x: u64, active_len: Option<u64>| Maps {
-                    maps: per_index,
-                    bytes: if recovered {
-                        x
-                    } else {
-                        per_index * page_round(active_len.unwrap_or(0), page)
-                    },
-                };
-                let o = one(xo, p.active.and_then(|a| a.offset_index));
-                let t = if rules.time_index {
-                    one(xt, p.active.and_then(|a| a.time_index))
-                } else {
-                    Maps::default()
-                };
-                overlap.maps = overlap.maps.max(o.maps + t.maps);
-                overlap.bytes = overlap.bytes.max(o.bytes + t.bytes);
-                // Steady state: every closed segment's indexes at their length, the active
-                // ones at the maximum.
-                let closed = p.closed(page);
-                steady += Maps {
-                    maps: closed.offset_index_maps,
-                    bytes: closed.offset_index_map_bytes,
-                }
-                .times(k);
-                if rules.time_index {
-                    steady += Maps {
-                        maps: closed.time_index_maps,
-                        bytes: closed.time_index_map_bytes,
-                    }
-                    .times(k);
-                }
-                if p.active.is_some() {
-                    steady += Maps {
-                        maps: u64::from(xo > 0) + u64::from(xt > 0),
-                        bytes: xo + xt,
-                    }
-                    .times(k);
-                }
-            }
-            if p.is_replica() {
-                let te = topics.entry(p.topic.clone()).or_default();
-                te.partitions = te.partitions.saturating_add(k);
-                te.segments = te.segments.saturating_add(p.segments().saturating_mul(k));
-                te.log_bytes = te.log_bytes.saturating_add(p.log_bytes().saturating_mul(k));
-                te.unflushed_segments =
-                    te.unflushed_segments.saturating_add(un_n.saturating_mul(k));
-                te.live += t.live;
-                te.garbage += t.garbage;
-                te.open_files = te.open_files.saturating_add(fds);
-                te.index_max_bytes = geometry.index_max_bytes;
-            }
-            dir_tally.merge(&t);
-        }
-        recovered_segments = recovered_segments.saturating_add(dir_unflushed.0);
-        if d.role == LogDirRole::Data && d.readable {
-            let n = loaded_logs.min(u64::from(threads));
-            inflight += n;
-            inflight_extra += Maps {
-                maps: n * overlap.maps,
-                bytes: n * overlap.bytes,
-            };
-            let seconds = if dir_unflushed.1 == 0 {
-                0.0
-            } else {
-                let parallel =
-                    dir_unflushed.1 as f64 / (f64::from(threads) * input.recovery_rate as f64);
-                // One partition is one task: the largest log bounds the dir's time too.
-                parallel.max(largest_log_recovery as f64 / input.recovery_rate as f64)
-            };
-            recovery_dirs.push(DirRecovery {
-                path: d.path.clone(),
-                unflushed_bytes: dir_unflushed.1,
-                threads,
-                seconds,
-            });
-        }
-        if let Some(c) = &d.remote_index_cache {
-            if input.config.remote_log_storage_enable {
-                dir_tally.live += Maps {
-                    maps: c.index_maps,
-                    bytes: c.index_map_bytes,
-                };
-                dir_fds += c.txn_index_files;
-            }
-        }
-        fds_logs = fds_logs.saturating_add(dir_fds);
-        total.merge(&dir_tally);
-        dirs.push(DirEstimate {
-            path: d.path.clone(),
-            live: dir_tally.live,
-            garbage: dir_tally.garbage,
-            open_files: dir_fds,
-            unflushed_segments: dir_unflushed.0,
-            unflushed_bytes: dir_unflushed.1,
-        });
+        let step = steps::dir_step(input, d, threads, &mut topics);
+        let e = step.estimate;
+        recovered_segments = recovered_segments.saturating_add(e.unflushed_segments);
+        inflight += step.inflight;
+        inflight_extra += step.inflight_extra;
+        steady += step.steady;
+        recovery_dirs.extend(step.recovery);
+        fds_logs = fds_logs.saturating_add(e.open_files);
+        total.merge(&step.tally);
+        dirs.push(e);
     }
     // Remote caches were added to dir tallies' live but not by cause: recompute totals from dirs.
     total.live = dirs.iter().fold(Maps::default(), |a, d| a + d.live);

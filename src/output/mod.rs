@@ -3,7 +3,11 @@
 //! Commands never print on their own: they render here and hand the text to [`emit`].
 
 pub mod check;
+pub mod diff;
+pub mod fleet;
 pub mod report;
+pub mod sweep;
+pub mod text;
 
 use std::io::Write;
 use std::path::Path;
@@ -76,6 +80,57 @@ pub fn color_wanted(is_terminal: bool) -> bool {
     is_terminal
         && !matches!(std::env::var_os("NO_COLOR"), Some(v) if !v.is_empty())
         && !matches!(std::env::var_os("TERM"), Some(t) if t == "dumb")
+}
+
+/// How a human output is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    pub color: bool,
+    /// Each check's rationale under its summary (`--explain`, `-v`).
+    pub explain: bool,
+    /// Columns to fit: `COLUMNS`, else the terminal's, else 80.
+    pub width: usize,
+}
+
+impl Style {
+    /// No colour, no rationale, 80 columns: files, pipes and tests.
+    pub fn plain() -> Style {
+        Style {
+            color: false,
+            explain: false,
+            width: 80,
+        }
+    }
+
+    /// The style for a result going to `output` (None: stdout).
+    pub fn for_output(output: Option<&Path>, explain: bool) -> Style {
+        Style {
+            color: color_for(output),
+            explain,
+            width: width(output.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout())),
+        }
+    }
+}
+
+/// `COLUMNS` when set, else the terminal's width when stdout is one, else 80.
+pub fn width(stdout_is_terminal: bool) -> usize {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n >= 40)
+    {
+        return n;
+    }
+    if stdout_is_terminal {
+        // SAFETY: TIOCGWINSZ fills a winsize; on failure the zeroed struct is ignored.
+        let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+        if unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0
+            && ws.ws_col >= 40
+        {
+            return usize::from(ws.ws_col);
+        }
+    }
+    80
 }
 
 /// Colour for a result printed to stdout (never for `--output`).

@@ -131,30 +131,71 @@ pub struct Report {
     pub show_topics: bool,
     #[serde(skip)]
     pub notes: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub estimate: Option<Estimate>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub limits: Option<LimitsSection>,
+    pub estimate: Estimate,
+    /// The whole process after loading and at the two peaks, derived once from `estimate`.
+    pub next_start: NextStart,
+    pub limits: LimitsSection,
     /// Worst check status: pass | warn | fail.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub verdict: Option<Status>,
+    pub verdict: Status,
     pub checks: Vec<Check>,
     pub recommendations: Vec<Recommendation>,
     pub problems: Vec<Problem>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct RlimitSection {
-    pub soft: Option<u64>,
-    pub hard: Option<u64>,
-    pub source: String,
+/// One quantity after loading and at the best- and worst-case peak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Phases {
+    pub after_loading: u64,
+    pub best: u64,
+    pub worst: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct MapCountSection {
-    pub value: u64,
-    pub source: String,
+/// What the next start adds up to, as every output shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct NextStart {
+    pub index_maps: Phases,
+    pub index_mmap_bytes: Phases,
+    /// JVM baseline + index mappings.
+    pub map_areas: Phases,
+    pub virtual_memory_bytes: Phases,
+    /// Transient descriptors (a segment being recovered) are open only at the peak.
+    pub open_files: Phases,
 }
+
+impl NextStart {
+    pub fn of(e: &Estimate) -> NextStart {
+        NextStart {
+            index_maps: Phases {
+                after_loading: e.index_maps.live,
+                best: e.index_maps.best,
+                worst: e.index_maps.worst,
+            },
+            index_mmap_bytes: Phases {
+                after_loading: e.index_mmap_bytes.live,
+                best: e.index_mmap_bytes.best,
+                worst: e.index_mmap_bytes.worst,
+            },
+            map_areas: Phases {
+                after_loading: e.map_areas.baseline + e.index_maps.live,
+                best: e.map_areas.best,
+                worst: e.map_areas.worst,
+            },
+            virtual_memory_bytes: Phases {
+                after_loading: e.virtual_memory_bytes.baseline + e.index_mmap_bytes.live,
+                best: e.virtual_memory_bytes.best,
+                worst: e.virtual_memory_bytes.worst,
+            },
+            open_files: Phases {
+                after_loading: e.open_files.peak - e.open_files.transient,
+                best: e.open_files.peak,
+                worst: e.open_files.peak,
+            },
+        }
+    }
+}
+
+/// The one limits shape: a report section is the resolved limit itself.
+pub use crate::limits::{MapCount as MapCountSection, Rlimit as RlimitSection};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LimitsSection {
@@ -169,18 +210,10 @@ pub struct LimitsSection {
 
 impl LimitsSection {
     pub fn new(l: &Limits, nofile: (Option<u64>, &str)) -> Self {
-        let r = |x: &crate::limits::Rlimit| RlimitSection {
-            soft: x.soft,
-            hard: x.hard,
-            source: x.source.clone(),
-        };
         LimitsSection {
-            virtual_memory_bytes: r(&l.virtual_memory),
-            max_map_count: MapCountSection {
-                value: l.max_map_count.value,
-                source: l.max_map_count.source.clone(),
-            },
-            open_files: r(&l.open_files),
+            virtual_memory_bytes: l.virtual_memory.clone(),
+            max_map_count: l.max_map_count.clone(),
+            open_files: l.open_files.clone(),
             open_files_effective: nofile.0,
             open_files_rule: nofile.1.to_string(),
             notes: l.notes.clone(),
@@ -276,10 +309,10 @@ pub struct ReportInput<'a> {
     pub heap_max_bytes: Option<u64>,
     pub scenario: Scenario,
     pub inventory: &'a Inventory,
-    pub estimate: Option<Estimate>,
-    pub limits: Option<LimitsSection>,
-    pub verdict: Option<Verdict>,
-    pub topics: Option<TopicsInput<'a>>,
+    pub estimate: Estimate,
+    pub limits: LimitsSection,
+    pub verdict: Verdict,
+    pub topics: TopicsInput<'a>,
     /// The problems the verdict saw: scan, model, topic settings and assumptions.
     pub problems: Vec<Problem>,
 }
@@ -326,11 +359,11 @@ pub fn build(input: ReportInput) -> Report {
             .then_with(|| a.path.cmp(&b.path))
     });
     let mut topics = Vec::new();
-    let (mut topics_source, mut show_topics, mut notes) = (None, false, Vec::new());
-    if let (Some(t), Some(e)) = (&input.topics, &input.estimate) {
-        topics_source = Some(t.catalog.origin.clone());
-        show_topics = t.show;
-        notes.extend(t.inferred.iter().map(|n| format!("inferred {n}")));
+    let (t, e) = (&input.topics, &input.estimate);
+    let topics_source = Some(t.catalog.origin.clone());
+    let show_topics = t.show;
+    let notes: Vec<String> = t.inferred.iter().map(|n| format!("inferred {n}")).collect();
+    {
         // Topics on disk, and topics the catalog knows that have no partition here.
         let none = crate::model::TopicEstimate::default();
         let names: std::collections::BTreeSet<&String> =
@@ -414,15 +447,12 @@ pub fn build(input: ReportInput) -> Report {
             heap_max_bytes: input.heap_max_bytes,
         },
         inventory: inventory_section(input.inventory, input.scenario),
+        next_start: NextStart::of(&input.estimate),
         estimate: input.estimate,
         limits: input.limits,
-        verdict: input.verdict.as_ref().map(|v| v.status),
-        checks: input
-            .verdict
-            .as_ref()
-            .map(|v| v.checks.clone())
-            .unwrap_or_default(),
-        recommendations: input.verdict.map(|v| v.recommendations).unwrap_or_default(),
+        verdict: input.verdict.status,
+        checks: input.verdict.checks,
+        recommendations: input.verdict.recommendations,
         problems,
     }
 }

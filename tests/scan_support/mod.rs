@@ -9,6 +9,9 @@
 //! its segments.
 #![allow(dead_code)]
 
+#[path = "../common/mod.rs"]
+pub mod common;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -638,20 +641,21 @@ impl Run {
 }
 
 pub fn binary() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("kafka-preflight")
+    common::binary()
 }
 
 /// `kafka-preflight check ARGS` with the environment the model reads cleared, so runs are
 /// reproducible. Fails if it panicked.
 pub fn command(args: &[&str]) -> Command {
-    let mut c = Command::new(binary());
-    c.arg("check")
-        .args(args)
-        .env_remove("MALLOC_ARENA_MAX")
-        .env_remove("KAFKA_HEAP_OPTS")
-        .env_remove("KAFKA_JVM_PERFORMANCE_OPTS")
-        .env_remove("KAFKA_OPTS")
-        .env("RUST_BACKTRACE", "0");
+    let mut c = common::preflight_process();
+    c.arg("check").args(args).env("RUST_BACKTRACE", "0");
+    c
+}
+
+/// [`command`] for running as another user (`nobody`), from a directory anyone can enter.
+pub fn command_any_user(args: &[&str]) -> Command {
+    let mut c = common::preflight_process_any_user();
+    c.arg("check").args(args).env("RUST_BACKTRACE", "0");
     c
 }
 

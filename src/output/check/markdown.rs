@@ -54,10 +54,21 @@ fn amount(id: CheckId, v: Option<u64>, is_limit: bool) -> String {
 
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
-    let verdict = r
-        .verdict
-        .map_or("UNKNOWN".to_string(), |v| name(&v).to_uppercase());
-    let _ = writeln!(out, "## kafka-preflight: {verdict}\n");
+    let verdict = name(&r.verdict).to_uppercase();
+    let failing: Vec<String> = super::table::failures_first(r)
+        .into_iter()
+        .filter(|c| c.status == r.verdict && c.status != crate::verdict::Status::Pass)
+        .map(|c| c.id.to_string())
+        .collect();
+    if failing.is_empty() {
+        let _ = writeln!(out, "## kafka-preflight: {verdict}\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "## kafka-preflight: {verdict}: {}\n",
+            escape(&failing.join(", "))
+        );
+    }
     let b = &r.broker;
     let _ = writeln!(
         out,
@@ -86,9 +97,9 @@ pub fn render(r: &Report) -> String {
 
     if !r.checks.is_empty() {
         let _ = writeln!(out, "### Checks\n");
-        let _ = writeln!(out, "| Status | Check | Required | Limit | Message |");
+        let _ = writeln!(out, "| Status | Check | Required | Limit | Summary |");
         let _ = writeln!(out, "| --- | --- | ---: | ---: | --- |");
-        for c in &r.checks {
+        for c in super::table::failures_first(r) {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",
@@ -96,13 +107,14 @@ pub fn render(r: &Report) -> String {
                 escape(c.id.as_str()),
                 amount(c.id, c.required, false),
                 amount(c.id, c.limit, true),
-                escape(&c.message),
+                escape(&c.summary),
             );
         }
         out.push('\n');
     }
 
-    if let Some(e) = &r.estimate {
+    {
+        let e = &r.estimate;
         let _ = writeln!(out, "### Next start\n");
         let _ = writeln!(
             out,
@@ -112,21 +124,21 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(
             out,
             "| Virtual memory | {} | {} | {} |",
-            bytes(e.virtual_memory_bytes.baseline + e.index_mmap_bytes.live),
+            bytes(r.next_start.virtual_memory_bytes.after_loading),
             bytes(e.virtual_memory_bytes.best),
             bytes(e.virtual_memory_bytes.worst)
         );
         let _ = writeln!(
             out,
             "| Map areas | {} | {} | {} |",
-            count(e.map_areas.baseline + e.index_maps.live),
+            count(r.next_start.map_areas.after_loading),
             count(e.map_areas.best),
             count(e.map_areas.worst)
         );
         let _ = writeln!(
             out,
             "| Open files | {} | {} | {} |\n",
-            count(e.open_files.peak - e.open_files.transient),
+            count(r.next_start.open_files.after_loading),
             count(e.open_files.peak),
             count(e.open_files.peak)
         );

@@ -7,17 +7,17 @@ pub mod prometheus;
 pub mod table;
 
 use crate::output::report::Report;
-use crate::output::Format;
+use crate::output::{Format, Style};
 
-/// The report in `format`, without colour.
+/// The report in `format`, in the plain style (no colour, 80 columns).
 pub fn render(report: &Report, format: Format) -> String {
-    render_styled(report, format, false)
+    render_styled(report, format, &Style::plain())
 }
 
-/// The report in `format`; `color` applies to the table only.
-pub fn render_styled(report: &Report, format: Format, color: bool) -> String {
+/// The report in `format`; `style` applies to the human formats.
+pub fn render_styled(report: &Report, format: Format, style: &Style) -> String {
     match format {
-        Format::Table => table::render_styled(report, color),
+        Format::Table => table::render_styled(report, style),
         Format::Json => json::render(report),
         Format::Markdown => markdown::render(report),
         Format::Csv => csv::render(report),

@@ -117,7 +117,8 @@ pub fn render(r: &Report) -> String {
             &[(vec![], t)],
         );
     }
-    if let Some(v) = r.verdict {
+    {
+        let v = r.verdict;
         m.gauge(
             "status",
             "Worst check status: 0 pass, 1 warn, 2 fail.",
@@ -159,7 +160,8 @@ pub fn render(r: &Report) -> String {
             })
             .collect::<Vec<_>>(),
     );
-    if let Some(e) = &r.estimate {
+    {
+        let e = &r.estimate;
         let cases = |live: u64, best: u64, worst: u64| {
             vec![
                 (case("live"), live as f64),
@@ -180,7 +182,7 @@ pub fn render(r: &Report) -> String {
             "map_areas",
             "Map areas of the whole broker process (JVM baseline + index mappings) after loading and at the best- and worst-case peak.",
             &cases(
-                e.map_areas.baseline + e.index_maps.live,
+                r.next_start.map_areas.after_loading,
                 e.map_areas.best,
                 e.map_areas.worst,
             ),
@@ -189,7 +191,7 @@ pub fn render(r: &Report) -> String {
             "virtual_memory_bytes",
             "Virtual memory of the whole broker process (JVM baseline + index mappings) after loading and at the best- and worst-case peak.",
             &cases(
-                e.virtual_memory_bytes.baseline + e.index_mmap_bytes.live,
+                r.next_start.virtual_memory_bytes.after_loading,
                 e.virtual_memory_bytes.best,
                 e.virtual_memory_bytes.worst,
             ),
@@ -210,7 +212,8 @@ pub fn render(r: &Report) -> String {
         "Segments the next start recovers in this scenario.",
         &[(vec![], r.inventory.unflushed_segments as f64)],
     );
-    if let Some(e) = &r.estimate {
+    {
+        let e = &r.estimate;
         m.gauge(
             "recovery_seconds",
             "Estimated recovery time of the slowest log dir, in seconds.",

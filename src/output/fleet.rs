@@ -1,11 +1,13 @@
-//! The merged fleet as a terminal table, a Markdown comment, CSV or JSON.
+//! The merged fleet (`merge`) as a terminal table, a Markdown comment, CSV or JSON;
+//! Prometheus is refused (each broker exports its own metrics with `check`).
 
 use std::fmt::Write as _;
 
 use tabled::builder::Builder;
-use tabled::settings::Style;
 
-use super::{BrokerRow, CheckCell, Fleet, CHECK_IDS};
+use crate::fleet::{BrokerRow, CheckCell, Fleet, Status, CHECK_IDS};
+use crate::output::text::fit;
+use crate::output::Format;
 
 /// Stable CSV header: scripts and spreadsheets address columns by these names.
 /// New columns are only appended.
@@ -64,9 +66,35 @@ fn cell_text(id: &str, c: &CheckCell) -> String {
 }
 
 fn recovery(r: &BrokerRow) -> String {
-    r.recovery_seconds.map_or("-".into(), |s| {
-        humantime::format_duration(std::time::Duration::from_secs(s.round() as u64)).to_string()
-    })
+    r.recovery_seconds
+        .map_or("-".into(), crate::units::duration)
+}
+
+/// "FAIL: 1 of 4 brokers (host1: virtual_memory)": the first line of the human outputs.
+pub fn verdict_line(f: &Fleet) -> String {
+    let Some(v) = f.verdict else {
+        return "UNKNOWN: no report could be read".into();
+    };
+    let brokers: Vec<&BrokerRow> = f.clusters.iter().flat_map(|c| &c.brokers).collect();
+    let worst: Vec<String> = brokers
+        .iter()
+        .filter(|b| b.verdict == v && v != Status::Pass)
+        .map(|b| match &b.worst_check {
+            Some(w) => format!("{}: {}", b.host, w.id),
+            None => b.host.clone(),
+        })
+        .collect();
+    let word = v.as_str().to_uppercase();
+    if worst.is_empty() {
+        format!("{word}: all {} brokers pass", brokers.len())
+    } else {
+        format!(
+            "{word}: {} of {} brokers ({})",
+            worst.len(),
+            brokers.len(),
+            worst.join("; ")
+        )
+    }
 }
 
 fn opt<T: ToString>(v: &Option<T>) -> String {
@@ -77,7 +105,7 @@ fn header() -> Vec<String> {
     let mut h: Vec<String> = ["host", "broker", "kafka", "verdict"]
         .map(String::from)
         .to_vec();
-    h.extend(CHECK_IDS.map(|id| format!("{id} (need / limit, headroom)")));
+    h.extend(CHECK_IDS.map(|id| format!("{id} (required / limit, headroom)")));
     h.extend(["recovery", "why / fix", "checked at"].map(String::from));
     h
 }
@@ -136,7 +164,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// The fleet's answer in one line: every input is accounted for, read or not.
 pub fn overall(f: &Fleet) -> String {
-    let sum = |g: fn(&super::Cluster) -> usize| f.clusters.iter().map(g).sum::<usize>();
+    let sum = |g: fn(&crate::fleet::Cluster) -> usize| f.clusters.iter().map(g).sum::<usize>();
     let mut s = format!(
         "{}: {} failing, {} unknown (unreadable report), {} at risk (warn), {} passing; {} not merged",
         plural(f.brokers().count(), "broker", "brokers"),
@@ -156,8 +184,9 @@ pub fn overall(f: &Fleet) -> String {
 }
 
 /// Errors are not part of the table: the command prints them to stderr for table and CSV.
-pub fn table(f: &Fleet) -> String {
-    let mut out = String::new();
+pub fn table(f: &Fleet, width: usize) -> String {
+    let mut out = verdict_line(f);
+    out.push_str("\n\n");
     for c in &f.clusters {
         let _ = writeln!(out, "{}", c.summary());
         let mut b = Builder::default();
@@ -165,9 +194,7 @@ pub fn table(f: &Fleet) -> String {
         for r in &c.brokers {
             b.push_record(record(r));
         }
-        let mut t = b.build();
-        t.with(Style::sharp());
-        let _ = writeln!(out, "{t}\n");
+        let _ = writeln!(out, "{}\n", fit(b, width));
     }
     let _ = writeln!(out, "{}", overall(f));
     out
@@ -181,12 +208,13 @@ fn md_escape(s: &str) -> String {
 pub fn markdown(f: &Fleet) -> String {
     let mut out = String::new();
     let verdict = f.verdict.map_or("NO READABLE REPORT", |v| match v {
-        super::Status::Fail => "FAIL",
-        super::Status::Unknown => "UNKNOWN",
-        super::Status::Warn => "WARN",
-        super::Status::Pass => "PASS",
+        Status::Fail => "FAIL",
+        Status::Unknown => "UNKNOWN",
+        Status::Warn => "WARN",
+        Status::Pass => "PASS",
     });
     let _ = writeln!(out, "### kafka-preflight fleet check: **{verdict}**\n");
+    let _ = writeln!(out, "{}\n", md_escape(&verdict_line(f)));
     let _ = writeln!(out, "{}\n", overall(f));
     for c in &f.clusters {
         let _ = writeln!(out, "- {}", md_escape(&c.summary()));
@@ -216,14 +244,6 @@ pub fn markdown(f: &Fleet) -> String {
     out
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 fn num<T: ToString>(v: Option<T>) -> String {
     v.map_or(String::new(), |x| x.to_string())
 }
@@ -231,8 +251,11 @@ fn num<T: ToString>(v: Option<T>) -> String {
 /// One row per broker; empty = unknown, and a limit of "unlimited" is spelled out so it is not
 /// mistaken for unknown.
 pub fn csv(f: &Fleet) -> String {
-    let mut out = CSV_COLUMNS.join(",");
-    out.push('\n');
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    // Writing to a Vec cannot fail.
+    out.write_record(CSV_COLUMNS).expect("csv header");
     for c in &f.clusters {
         for r in &c.brokers {
             let mut v = vec![
@@ -270,12 +293,10 @@ pub fn csv(f: &Fleet) -> String {
             v.push(w.and_then(|w| w.fix.clone()).unwrap_or_default());
             v.push(r.unreadable.clone().unwrap_or_default());
             v.push(r.duplicate_broker_id.to_string());
-            let line: Vec<String> = v.iter().map(|s| csv_field(s)).collect();
-            out.push_str(&line.join(","));
-            out.push('\n');
+            out.write_record(&v).expect("csv row");
         }
     }
-    out
+    String::from_utf8(out.into_inner().expect("flush to a Vec")).expect("UTF-8 cells")
 }
 
 pub fn json(f: &Fleet) -> String {
@@ -289,4 +310,17 @@ pub fn json(f: &Fleet) -> String {
     });
     s.push('\n');
     s
+}
+
+/// The fleet in `format`, or a refusal naming the formats it has.
+pub fn render(f: &Fleet, format: Format, width: usize) -> anyhow::Result<String> {
+    Ok(match format {
+        Format::Table => table(f, width),
+        Format::Markdown => markdown(f),
+        Format::Csv => csv(f),
+        Format::Json => json(f),
+        Format::Prometheus => anyhow::bail!(
+            "--format prometheus: merge has no metrics of its own; export each broker's with check --format prometheus, or use --format table, markdown, csv or json"
+        ),
+    })
 }

@@ -3,6 +3,9 @@
 //! verdict -> the [`Report`]). `check` runs them on a scan; `plan` and `diff` hand
 //! [`evaluate`] an inventory of their own, so all three judge a broker the same way.
 
+pub mod diff;
+pub mod plan;
+
 use std::time::Duration;
 
 use crate::config::jvm::JvmOptions;
@@ -516,14 +519,14 @@ pub fn evaluate(o: &CheckOptions, p: &Prepared, s: &Scanned) -> anyhow::Result<R
         ),
         scenario: o.scenario,
         inventory: inv,
-        estimate: Some(estimate),
-        limits: Some(LimitsSection::new(&env.limits, nofile)),
-        verdict: Some(verdict),
-        topics: Some(report::TopicsInput {
+        estimate,
+        limits: LimitsSection::new(&env.limits, nofile),
+        verdict,
+        topics: report::TopicsInput {
             catalog,
             inferred: s.inferred.clone(),
             show: o.show_topics,
-        }),
+        },
         problems,
     }))
 }
@@ -574,9 +577,9 @@ fn judge_assumed(o: &CheckOptions, mut p: Prepared) -> anyhow::Result<Report> {
 /// each check requires, in check order.
 fn demand(r: &Report) -> (u8, Vec<u64>) {
     let status = match r.verdict {
-        Some(verdict::Status::Fail) => 2,
-        Some(verdict::Status::Warn) => 1,
-        _ => 0,
+        verdict::Status::Fail => 2,
+        verdict::Status::Warn => 1,
+        verdict::Status::Pass => 0,
     };
     (
         status,
