@@ -73,6 +73,21 @@ impl Build {
     }
 }
 
+/// As operators name it: `3.9.2`, or `3.9 (Confluent Platform 7.9.2)`: a CP build's patch
+/// number is CP's own, not an Apache release's.
+impl fmt::Display for Build {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.confluent {
+            Some(cp) => write!(
+                f,
+                "{}.{} (Confluent Platform {cp})",
+                self.kafka.0[0], self.kafka.0[1]
+            ),
+            None => write!(f, "{}", self.kafka),
+        }
+    }
+}
+
 impl FromStr for Build {
     type Err = String;
     /// `3.9.2`, or a CP build `7.9.4-ccs` / `8.1.0-ce` (the suffix marks it Confluent's).
@@ -135,6 +150,10 @@ fn has_kafka_19390(v: KafkaVersion) -> bool {
 pub enum VersionSource {
     Flag,
     LibsJar,
+    /// The core jar on the class path (or among the open files) of `--pid`.
+    RunningBroker,
+    /// Not given: the most demanding release of the range the config and log dirs allow.
+    Evidence,
     Default,
 }
 
@@ -178,13 +197,11 @@ impl Rules {
     /// The release as operators name it: `3.9.2`, or `3.9 (Confluent Platform 7.9.2)`: a CP
     /// build's patch number is CP's own, not an Apache release's.
     pub fn label(&self) -> String {
-        match self.confluent {
-            Some(cp) => format!(
-                "{}.{} (Confluent Platform {cp})",
-                self.version.0[0], self.version.0[1]
-            ),
-            None => self.version.to_string(),
+        Build {
+            kafka: self.version,
+            confluent: self.confluent,
         }
+        .to_string()
     }
 
     pub fn for_build(b: Build) -> Rules {
@@ -228,23 +245,10 @@ pub fn detect_from_home(home: &Path) -> Result<Build, String> {
     let mut core = None;
     let mut clients = None;
     for e in rd.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Some(stem) = name.strip_suffix(".jar") else {
-            continue;
-        };
-        if ["-sources", "-javadoc", "-test", "-tests", "-scaladoc"]
-            .iter()
-            .any(|s| stem.ends_with(s))
-        {
-            continue;
-        }
-        if let Some(rest) = stem.strip_prefix("kafka_") {
-            // kafka_2.13-4.0.0: the Scala version comes first.
-            if let Some((_, v)) = rest.split_once('-') {
-                core = parse_jar_version(v).or(core);
-            }
-        } else if let Some(v) = stem.strip_prefix("kafka-clients-") {
-            clients = parse_jar_version(v).or(clients);
+        match jar_version(&e.file_name().to_string_lossy()) {
+            Some((JarKind::Core, v)) => core = Some(v),
+            Some((JarKind::Clients, v)) => clients = Some(v),
+            None => {}
         }
     }
     core.or(clients).ok_or_else(|| {
@@ -253,6 +257,32 @@ pub fn detect_from_home(home: &Path) -> Result<Build, String> {
             libs.display()
         )
     })
+}
+
+/// Which Kafka jar a file name is: the broker's core jar or the clients jar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JarKind {
+    Core,
+    Clients,
+}
+
+/// The version in a jar's file name: `kafka_<scala>-<version>.jar` (the core jar, 0.8 - 4.x) or
+/// `kafka-clients-<version>.jar`; sources, javadoc and test jars are not the release.
+pub fn jar_version(file_name: &str) -> Option<(JarKind, Build)> {
+    let stem = file_name.strip_suffix(".jar")?;
+    if ["-sources", "-javadoc", "-test", "-tests", "-scaladoc"]
+        .iter()
+        .any(|s| stem.ends_with(s))
+    {
+        return None;
+    }
+    if let Some(rest) = stem.strip_prefix("kafka_") {
+        // kafka_2.13-4.0.0: the Scala version comes first.
+        let (_, v) = rest.split_once('-')?;
+        return Some((JarKind::Core, parse_jar_version(v)?));
+    }
+    let v = stem.strip_prefix("kafka-clients-")?;
+    Some((JarKind::Clients, parse_jar_version(v)?))
 }
 
 /// A jar's version: Apache (`3.9.2`, suffixes such as `-SNAPSHOT` dropped) or a Confluent

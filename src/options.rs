@@ -5,11 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context;
-
-use crate::bounds;
 use crate::commands::check::CheckArgs;
-use crate::config::jvm::parse_jvm_size;
 use crate::kafka_version::Build;
 use crate::limits::{self, LimitInputs};
 use crate::output::Format;
@@ -69,8 +65,11 @@ pub struct CheckOptions {
     pub connections: u64,
     /// `--cores`, else this host's.
     pub cores: u64,
-    /// `--malloc-arena-max`, else this environment's MALLOC_ARENA_MAX.
+    /// `--malloc-arena-max`; without it the pipeline takes the next start's environment's.
     pub malloc_arena_max: Option<u64>,
+    /// `--pid`: the running broker, identified by the pipeline (its pid then goes into
+    /// `limits.pid`).
+    pub pid: Option<crate::live::PidArg>,
     /// Bytes per second, at least 1.
     pub recovery_rate: u64,
     pub topic_config: Option<PathBuf>,
@@ -95,10 +94,7 @@ pub struct OutputOptions {
 impl CheckOptions {
     pub fn from_args(a: &CheckArgs) -> anyhow::Result<Self> {
         let version = match (&a.kafka_version, &a.kafka_home) {
-            (Some(v), _) => VersionChoice::Flag(
-                v.parse::<Build>()
-                    .map_err(|e| anyhow::anyhow!("--kafka-version: {e}"))?,
-            ),
+            (Some(v), _) => VersionChoice::Flag(known_release(v)?),
             (None, Some(home)) => VersionChoice::Home(home.clone()),
             (None, None) => VersionChoice::Default,
         };
@@ -121,51 +117,21 @@ impl CheckOptions {
             scenario: a.scenario,
             version,
             jvm: JvmFlags {
-                heap: a
-                    .heap
-                    .as_deref()
-                    .map(|h| size("--heap", h).and_then(|n| bounds::size("--heap", n)))
-                    .transpose()?,
+                heap: a.heap,
                 jvm_opts: a.jvm_opts.clone(),
             },
             baseline: BaselineFlags {
-                vm: a
-                    .baseline_vm
-                    .as_deref()
-                    .map(|v| {
-                        size("--baseline-vm", v).and_then(|n| bounds::size("--baseline-vm", n))
-                    })
-                    .transpose()?,
-                maps: a
-                    .baseline_maps
-                    .map(|n| bounds::count("--baseline-maps", n, 0, bounds::MAX_MAPS))
-                    .transpose()?,
-                fds: a
-                    .baseline_fds
-                    .map(|n| bounds::count("--baseline-fds", n, 0, bounds::MAX_FILES))
-                    .transpose()?,
+                vm: a.baseline_vm,
+                maps: a.baseline_maps,
+                fds: a.baseline_fds,
             },
-            connections: bounds::count("--connections", a.connections, 0, bounds::MAX_FILES)?,
-            cores: match a.cores {
-                Some(n) => bounds::count("--cores", n, 1, bounds::MAX_CORES)?,
-                None => std::thread::available_parallelism().map_or(1, |n| n.get() as u64),
-            },
-            malloc_arena_max: match a.malloc_arena_max {
-                Some(n) => Some(bounds::count(
-                    "--malloc-arena-max",
-                    n,
-                    1,
-                    bounds::MAX_CORES,
-                )?),
-                None => None,
-            }
-            .or_else(|| {
-                std::env::var("MALLOC_ARENA_MAX")
-                    .ok()
-                    .and_then(|v| v.trim().parse().ok())
-                    .filter(|n| (1..=bounds::MAX_CORES).contains(n))
+            connections: a.connections,
+            cores: a.cores.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, |n| n.get() as u64)
             }),
-            recovery_rate: size("--recovery-rate", &a.recovery_rate)?.max(1),
+            malloc_arena_max: a.malloc_arena_max,
+            pid: a.pid.clone(),
+            recovery_rate: a.recovery_rate,
             topic_config: a.topic_config.clone(),
             show_topics: a.show_topics,
             timeout,
@@ -178,15 +144,31 @@ impl CheckOptions {
                     .as_deref()
                     .map(limits::parse_max_map_count)
                     .transpose()?,
-                pid: a.pid,
+                pid: None,
                 systemd_unit: a.systemd_unit.clone(),
                 user: a.user.clone(),
                 ..LimitInputs::default()
             },
-            recovery_warn_seconds: bounds::seconds("--recovery-warn", a.recovery_warn)?,
+            recovery_warn_seconds: crate::bounds::seconds("--recovery-warn", a.recovery_warn)?,
             quiet: a.quiet,
         })
     }
+}
+
+/// `--kafka-version`: a release the model knows the rules of. A later one (a typo like 9.9.9,
+/// or a release newer than this tool) would be judged by rules it may not have.
+fn known_release(text: &str) -> anyhow::Result<Build> {
+    let b: Build = text
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--kafka-version: {e}"))?;
+    let (v, newest) = (b.kafka, crate::kafka_version::DEFAULT_VERSION);
+    if (v.0[0], v.0[1]) > (newest.0[0], newest.0[1]) {
+        anyhow::bail!(
+            "--kafka-version {text}: no such release known to kafka-preflight {} (the newest it models is {newest})",
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+    Ok(b)
 }
 
 impl OutputOptions {
@@ -198,24 +180,6 @@ impl OutputOptions {
             explain: a.explain,
         }
     }
-}
-
-/// A JVM-style size (6g, 512m) or one with a binary unit (6GiB); decimal units (6GB) are
-/// refused as ambiguous.
-pub fn size(flag: &str, v: &str) -> anyhow::Result<u64> {
-    let binary_unit = v.to_ascii_lowercase().contains("ib");
-    parse_jvm_size(v)
-        .or_else(|| {
-            binary_unit
-                .then(|| {
-                    v.trim()
-                        .parse::<bytesize::ByteSize>()
-                        .ok()
-                        .map(|b| b.as_u64())
-                })
-                .flatten()
-        })
-        .with_context(|| format!("{flag} {v:?}: expected a size such as 6g, 512MiB or 3865470566"))
 }
 
 /// What `--grow` scales.

@@ -23,6 +23,18 @@ pub struct Problem {
     /// What makes the problem go away, when the finder knows; the log_dirs check recommends it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// What kind of start-up killer, when a fix block can be written for it.
+    #[serde(skip)]
+    pub kind: Option<ProblemKind>,
+}
+
+/// Start-up killers with a known fix block (see `crate::fixes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// A directory in a log dir that is not a log (`lost+found`, a backup copy).
+    NotALogDir,
+    /// A `log.dirs` entry naming a dir already listed.
+    DuplicateLogDir,
 }
 
 impl Problem {
@@ -33,11 +45,20 @@ impl Problem {
             message: message.into(),
             stops_start: false,
             fix: None,
+            kind: None,
         }
     }
+
     pub fn with_fix(self, fix: impl Into<String>) -> Self {
         Problem {
             fix: Some(fix.into()),
+            ..self
+        }
+    }
+
+    pub fn with_kind(self, kind: ProblemKind) -> Self {
+        Problem {
+            kind: Some(kind),
             ..self
         }
     }

@@ -1,5 +1,8 @@
 //! How sizes and counts read in every human output, one way everywhere: binary units (KiB,
-//! MiB, ...), thousands separators, and limits the way `ulimit` prints them.
+//! MiB, ...), thousands separators, and limits the way `ulimit` prints them. [`parse`] reads
+//! them back from flags and files, one rule everywhere.
+
+pub mod parse;
 
 /// `1.5 GiB`, `512 B`.
 pub fn bytes(n: u64) -> String {

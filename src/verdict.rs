@@ -229,8 +229,41 @@ pub struct Recommendation {
     #[serde(rename = "verify_with", serialize_with = "flag_pair")]
     pub flag: Option<(String, String)>,
     pub reason: String,
-    /// Lines to paste (sysctl.d file, systemd drop-in, server.properties).
+    /// required (a check fails without it), advisory, or long-term (later starts only).
+    pub kind: crate::fixes::FixKind,
+    /// The one file `paste` goes into; None: run `paste` in the shell that starts the broker.
+    pub file: Option<String>,
+    /// The file's lines (or the shell lines).
     pub paste: Vec<String>,
+    /// What to run after writing the file (`systemctl daemon-reload`, `sysctl -p ...`).
+    pub then: Vec<String>,
+}
+
+impl Recommendation {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        fixes: &[CheckId],
+        setting: &'static str,
+        current: String,
+        recommended: String,
+        flag: Option<(String, String)>,
+        reason: String,
+        kind: crate::fixes::FixKind,
+        block: crate::fixes::Block,
+    ) -> Self {
+        Recommendation {
+            fixes: fixes.to_vec(),
+            setting,
+            current,
+            recommended,
+            flag,
+            reason,
+            kind,
+            file: block.file,
+            paste: block.lines,
+            then: block.then,
+        }
+    }
 }
 
 /// The limits the broker will run under, already resolved to what each check compares with.
@@ -256,6 +289,12 @@ pub struct VerdictInput<'a> {
     pub cores: u64,
     /// log.segment.bytes now, the start of the segment-size search.
     pub segment_bytes: u64,
+    /// What starts the broker next: where limit fixes go.
+    pub started_by: &'a crate::fixes::StartedBy,
+    /// server.properties, for fixes of broker settings.
+    pub config_path: Option<&'a std::path::Path>,
+    /// The configured log dirs, duplicates removed (a duplicate entry's fix).
+    pub log_dirs: &'a [std::path::PathBuf],
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -645,122 +684,192 @@ pub fn judge(input: &VerdictInput) -> Verdict {
 }
 
 fn recommend(input: &VerdictInput, checks: &[Check]) -> Vec<Recommendation> {
+    use crate::fixes::{self, FixKind, Rlimit};
     let e = input.estimate;
     let l = input.limits;
     let status = |id: CheckId| checks.iter().find(|c| c.id == id).map(|c| c.status);
+    let kind_of = |id: CheckId| match status(id) {
+        Some(Status::Fail) => FixKind::Required,
+        _ => FixKind::Advisory,
+    };
+    let by = input.started_by;
     let mut out = Vec::new();
     if let Some(lim) = l.virtual_memory {
-        out.push(Recommendation {
-            fixes: vec![CheckId::VirtualMemory, CheckId::VirtualMemoryUnlimited],
-            setting: "ulimit -v",
-            current: kib_of(lim),
-            recommended: "unlimited".into(),
-            flag: Some(("--ulimit-v".into(), "unlimited".into())),
-            reason: format!(
-                "the next start needs {} (worst case {}); if a finite limit must stay, use at least {}",
-                units::bytes(e.virtual_memory_bytes.best),
+        // Unlimited passes both address-space checks, so a re-run asks nothing more.
+        let need = checks
+            .iter()
+            .find(|c| c.id == CheckId::VirtualMemory)
+            .and_then(|c| c.required)
+            .unwrap_or(e.virtual_memory_bytes.worst);
+        out.push(Recommendation::new(
+            &[CheckId::VirtualMemory, CheckId::VirtualMemoryUnlimited],
+            "ulimit -v",
+            kib_of(lim),
+            "unlimited".into(),
+            Some(("--ulimit-v".into(), "unlimited".into())),
+            format!(
+                "the next start needs {} (worst case {}); a finite limit passes from {} up (and still warns that it is finite)",
+                units::bytes(need),
                 units::bytes(e.virtual_memory_bytes.worst),
-                kib_of((e.virtual_memory_bytes.worst as f64 * MARGIN) as u64)
+                kib_of(e.virtual_memory_bytes.worst.max((need as f64 / HEADROOM).ceil() as u64).div_ceil(1 << 30) << 30)
             ),
-            paste: vec![
-                "# systemd drop-in, e.g. /etc/systemd/system/kafka.service.d/limits.conf".into(),
-                "[Service]".into(),
-                "LimitAS=infinity".into(),
-                "# or in the shell that starts the broker:".into(),
-                "ulimit -v unlimited".into(),
-            ],
-        });
+            kind_of(CheckId::VirtualMemory),
+            fixes::rlimit(by, Rlimit::AddressSpace(None)),
+        ));
     }
     let need_maps = e.map_areas.worst.max(e.steady_state.map_areas);
     if status(CheckId::MapAreas) != Some(Status::Pass)
         || status(CheckId::MapAreasSteadyState).is_some()
     {
         let rec = customary_map_count((need_maps as f64 * MARGIN) as u64).max(l.max_map_count);
-        out.push(Recommendation {
-            fixes: vec![CheckId::MapAreas, CheckId::MapAreasSteadyState],
-            setting: "vm.max_map_count",
-            current: l.max_map_count.to_string(),
-            recommended: rec.to_string(),
-            flag: Some(("--max-map-count".into(), rec.to_string())),
-            reason: format!(
+        out.push(Recommendation::new(
+            &[CheckId::MapAreas, CheckId::MapAreasSteadyState],
+            "vm.max_map_count",
+            l.max_map_count.to_string(),
+            rec.to_string(),
+            Some(("--max-map-count".into(), rec.to_string())),
+            format!(
                 "worst case at start {} map areas, steady state {}; x{MARGIN} margin, rounded up to a customary value",
                 e.map_areas.worst, e.steady_state.map_areas
             ),
-            paste: vec![
-                "# /etc/sysctl.d/99-kafka.conf, then: sysctl --system".into(),
-                format!("vm.max_map_count={rec}"),
-            ],
-        });
+            if status(CheckId::MapAreas) == Some(Status::Fail) {
+                FixKind::Required
+            } else {
+                FixKind::Advisory
+            },
+            fixes::max_map_count(rec),
+        ));
     }
     let want_fds = ((e.open_files.peak as f64 * MARGIN) as u64).max(KAFKA_DOC_NOFILE);
     if let Some(n) = l.open_files {
         if n < want_fds {
-            out.push(Recommendation {
-                fixes: vec![CheckId::OpenFiles],
-                setting: "ulimit -n",
-                current: n.to_string(),
-                recommended: want_fds.to_string(),
-                flag: Some(("--ulimit-n".into(), want_fds.to_string())),
-                reason: format!(
+            out.push(Recommendation::new(
+                &[CheckId::OpenFiles],
+                "ulimit -n",
+                n.to_string(),
+                want_fds.to_string(),
+                Some(("--ulimit-n".into(), want_fds.to_string())),
+                format!(
                     "the start opens about {} files; x{MARGIN} margin, at least Kafka's documented 100000",
                     e.open_files.peak
                 ),
-                paste: vec![
-                    "[Service]".into(),
-                    format!("LimitNOFILE={want_fds}"),
-                    "# or /etc/security/limits.d/kafka.conf (PAM logins only; systemd units ignore it):".into(),
-                    format!("kafka - nofile {want_fds}"),
-                ],
-            });
+                kind_of(CheckId::OpenFiles),
+                fixes::rlimit(by, Rlimit::OpenFiles(want_fds)),
+            ));
         }
     }
     if let Some(r) = segment_bytes_recommendation(input) {
         out.push(r);
     }
-    if e.recovery.slowest_seconds > input.recovery_warn_seconds {
-        let t = e.recovery.threads_per_dir;
-        let want =
-            ((f64::from(t) * e.recovery.slowest_seconds / input.recovery_warn_seconds).ceil()
-                as u64)
-                .min(input.cores.max(1) * 2)
-                .max(u64::from(t) + 1);
-        out.push(Recommendation {
-            fixes: vec![CheckId::RecoveryTime],
-            setting: "num.recovery.threads.per.data.dir",
-            current: t.to_string(),
-            recommended: want.to_string(),
-            flag: Some(("--set".into(), format!("num.recovery.threads.per.data.dir={want}"))),
-            reason: format!(
-                "recovery of the slowest dir takes about {}; more threads per dir load more partitions at once (each adds two in-flight 10 MiB mappings)",
-                units::duration(e.recovery.slowest_seconds)
-            ),
-            paste: vec![format!("num.recovery.threads.per.data.dir={want}")],
-        });
-    }
-    if let Some(r) = log_dirs_recommendation(input, checks) {
-        out.push(r);
-    }
+    out.extend(recovery_threads_recommendation(input));
+    out.extend(log_dir_fixes(input));
     out
 }
 
-/// The fix of the first log-dir problem that knows one (an entry Kafka cannot parse: move it
-/// out). Nothing to paste: it moves data on the broker, which the operator does by hand.
-fn log_dirs_recommendation(input: &VerdictInput, checks: &[Check]) -> Option<Recommendation> {
-    checks.iter().find(|c| c.id == CheckId::LogDirs)?;
-    let (p, fix) = input
-        .problems
+/// More recovery threads per dir, when they would shorten the slowest dir's recovery: as many
+/// as bring it under the warning (the time is divided among the threads), at most two per
+/// core. None when the dir cannot use more (fewer logs than threads) or the cap is reached,
+/// so applying the advice makes a re-run ask nothing more.
+fn recovery_threads_recommendation(input: &VerdictInput) -> Option<Recommendation> {
+    let e = input.estimate;
+    if e.recovery.slowest_seconds <= input.recovery_warn_seconds {
+        return None;
+    }
+    let t = e.recovery.threads_per_dir;
+    let slowest = e
+        .recovery
+        .dirs
         .iter()
-        .filter(|p| p.severity == Severity::Error)
-        .find_map(|p| p.fix.as_ref().map(|f| (p, f)))?;
-    Some(Recommendation {
-        fixes: vec![CheckId::LogDirs],
-        setting: "log.dirs entry",
-        current: p.path.display().to_string(),
-        recommended: fix.clone(),
-        flag: None,
-        reason: p.message.clone(),
-        paste: Vec::new(),
-    })
+        .max_by(|a, b| a.seconds.total_cmp(&b.seconds))?;
+    if slowest.threads < t {
+        return None;
+    }
+    let want = ((f64::from(t) * e.recovery.slowest_seconds / input.recovery_warn_seconds).ceil()
+        as u64)
+        .min(input.cores.max(1) * 2);
+    if want <= u64::from(t) {
+        return None;
+    }
+    Some(Recommendation::new(
+        &[CheckId::RecoveryTime],
+        "num.recovery.threads.per.data.dir",
+        t.to_string(),
+        want.to_string(),
+        Some(("--set".into(), format!("num.recovery.threads.per.data.dir={want}"))),
+        format!(
+            "recovery of the slowest dir takes about {}; more threads per dir load more partitions at once (each adds two in-flight 10 MiB mappings)",
+            units::duration(e.recovery.slowest_seconds)
+        ),
+        crate::fixes::FixKind::Advisory,
+        crate::fixes::server_properties(
+            input.config_path,
+            vec![format!("num.recovery.threads.per.data.dir={want}")],
+        ),
+    ))
+}
+
+/// A fix for each start-up killer in the log dirs that has one.
+fn log_dir_fixes(input: &VerdictInput) -> Vec<Recommendation> {
+    use crate::problem::ProblemKind;
+    let mut out = Vec::new();
+    let mut duplicate_done = false;
+    for p in input.problems.iter().filter(|p| p.stops_start) {
+        match p.kind {
+            Some(ProblemKind::NotALogDir) => out.push(Recommendation::new(
+                &[CheckId::LogDirs],
+                "log.dirs entry",
+                p.path.display().to_string(),
+                p.fix
+                    .clone()
+                    .unwrap_or_else(|| "move it out of the log dir".into()),
+                None,
+                format!("Kafka refuses {}: {}", p.path.display(), p.message),
+                crate::fixes::FixKind::Required,
+                crate::fixes::not_a_log_dir(&p.path),
+            )),
+            Some(ProblemKind::DuplicateLogDir) if !duplicate_done => {
+                duplicate_done = true;
+                let dirs: Vec<String> = input
+                    .log_dirs
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect();
+                out.push(Recommendation::new(
+                    &[CheckId::LogDirs],
+                    "log.dirs",
+                    "a directory listed twice".into(),
+                    dirs.join(","),
+                    Some(("--log-dirs".into(), dirs.join(","))),
+                    "Kafka refuses to start with the same directory twice in log.dirs".into(),
+                    crate::fixes::FixKind::Required,
+                    crate::fixes::server_properties(
+                        input.config_path,
+                        vec![format!("log.dirs={}", dirs.join(","))],
+                    ),
+                ));
+            }
+            // A fix its finder knows but no block can do (it moves data): said, not pasted.
+            _ => {
+                if let Some(fix) = p.fix.as_ref().filter(|_| p.kind.is_none()) {
+                    out.push(Recommendation::new(
+                        &[CheckId::LogDirs],
+                        "log.dirs entry",
+                        p.path.display().to_string(),
+                        fix.clone(),
+                        None,
+                        p.message.clone(),
+                        crate::fixes::FixKind::Required,
+                        crate::fixes::Block {
+                            file: None,
+                            lines: Vec::new(),
+                            then: Vec::new(),
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The smallest log.segment.bytes (>= the current one) whose segment count keeps the open files
@@ -802,20 +911,24 @@ fn segment_bytes_recommendation(input: &VerdictInput) -> Option<Recommendation> 
         candidate = (candidate * 2).min(LARGEST);
         let segments = partitions * per_partition.div_ceil(candidate).max(1);
         if fits(segments) {
-            return Some(Recommendation {
-                fixes: vec![CheckId::OpenFiles, CheckId::MapAreasSteadyState],
-                setting: "log.segment.bytes",
-                current: input.segment_bytes.to_string(),
-                recommended: candidate.to_string(),
-                flag: Some(("--set".into(), format!("log.segment.bytes={candidate}"))),
-                reason: format!(
-                    "{} segments today need more files/map areas than the limits allow; at {} about {} segments fit. Trade-off: longer recovery per segment and coarser retention (whole segments are deleted). Applies to new segments only; existing ones roll out with retention",
+            return Some(Recommendation::new(
+                &[CheckId::OpenFiles, CheckId::MapAreasSteadyState],
+                "log.segment.bytes",
+                input.segment_bytes.to_string(),
+                candidate.to_string(),
+                Some(("--set".into(), format!("log.segment.bytes={candidate}"))),
+                format!(
+                    "{} segments today need more files/map areas than the limits allow; at {} about {} segments fit. Long-term: it applies to new segments only, so it does not change the next start; existing segments roll out with retention. Trade-off: longer recovery per segment and coarser retention (whole segments are deleted)",
                     segments_now,
                     units::bytes(candidate),
                     segments
                 ),
-                paste: vec![format!("log.segment.bytes={candidate}")],
-            });
+                crate::fixes::FixKind::LongTerm,
+                crate::fixes::server_properties(
+                    input.config_path,
+                    vec![format!("log.segment.bytes={candidate}")],
+                ),
+            ));
         }
     }
     None
@@ -848,6 +961,9 @@ mod tests {
             recovery_warn_seconds: 900.0,
             cores: 2,
             segment_bytes: 1 << 30,
+            started_by: &crate::fixes::StartedBy::Shell,
+            config_path: None,
+            log_dirs: &[],
         };
         assert!(segment_bytes_recommendation(&input).is_none());
     }

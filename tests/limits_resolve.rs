@@ -76,7 +76,7 @@ fn pair(r: &Rlimit) -> (Option<u64>, Option<u64>) {
 }
 
 #[test]
-fn precedence_flag_then_pid_then_unit_then_limits_conf_then_shell() {
+fn precedence_flag_then_unit_then_limits_conf_then_shell_and_the_running_broker_beside() {
     let h = Host::new();
     let mut inputs = h.all_sources();
 
@@ -89,11 +89,10 @@ fn precedence_flag_then_pid_then_unit_then_limits_conf_then_shell() {
     assert!(l.virtual_memory.source.starts_with("--ulimit-v 6899920"));
     assert_eq!(l.max_map_count.value, 65530);
     assert!(l.max_map_count.source.starts_with("--max-map-count"));
-    // Every shadowed source that disagrees is reported, so the operator sees the conflict.
+    // The running broker's limits are shown beside the next start's, never instead of them.
     assert!(
-        l.notes
-            .iter()
-            .any(|n| n.contains("virtual memory") && n.contains("77/limits")),
+        l.notes.iter().any(|n| n.contains("virtual memory")
+            && n.contains("the running broker (pid 77) has soft 2097152 KiB")),
         "{:#?}",
         l.notes
     );
@@ -102,14 +101,22 @@ fn precedence_flag_then_pid_then_unit_then_limits_conf_then_shell() {
     inputs.ulimit_n = None;
     inputs.max_map_count = None;
     let l = resolve(&inputs).unwrap();
-    assert_eq!(pair(&l.virtual_memory), (Some(2 << 30), Some(4 << 30)));
-    assert_eq!(pair(&l.open_files), (Some(20000), Some(30000)));
-    assert!(l.open_files.source.contains("running process 77"));
+    // The unit starts the next broker: its limits win over what pid 77 runs with now.
+    assert_eq!(pair(&l.virtual_memory), (Some(3 << 30), Some(3 << 30)));
+    assert_eq!(pair(&l.open_files), (Some(40000), Some(50000)));
+    let running = l.running_broker.as_ref().unwrap();
+    assert_eq!(
+        pair(&running.virtual_memory),
+        (Some(2 << 30), Some(4 << 30))
+    );
+    assert_eq!(pair(&running.open_files), (Some(20000), Some(30000)));
+    assert!(running.open_files.source.contains("running process 77"));
     assert_eq!(l.max_map_count.value, 262144);
     assert!(l.max_map_count.source.ends_with("sys/vm/max_map_count"));
 
     inputs.pid = None;
     let l = resolve(&inputs).unwrap();
+    assert!(l.running_broker.is_none());
     assert_eq!(pair(&l.virtual_memory), (Some(3 << 30), Some(3 << 30)));
     assert_eq!(pair(&l.open_files), (Some(40000), Some(50000)));
     assert!(l
@@ -191,9 +198,10 @@ fn real_proc_self_matches_getrlimit() {
         ..LimitInputs::default()
     })
     .unwrap();
-    assert_eq!(pair(&l.virtual_memory), own(libc::RLIMIT_AS));
-    assert_eq!(pair(&l.open_files), own(libc::RLIMIT_NOFILE));
-    assert!(l.open_files.source.starts_with("/proc/"));
+    let running = l.running_broker.as_ref().unwrap();
+    assert_eq!(pair(&running.virtual_memory), own(libc::RLIMIT_AS));
+    assert_eq!(pair(&running.open_files), own(libc::RLIMIT_NOFILE));
+    assert!(running.open_files.source.starts_with("/proc/"));
 
     let want: u64 = std::fs::read_to_string("/proc/sys/vm/max_map_count")
         .unwrap()

@@ -71,7 +71,8 @@ fn notes_mention(l: &Limits, needle: &str) -> bool {
 fn ulimit_v_bare_number_is_kib_as_ulimit_prints_it() {
     assert_eq!(parse_ulimit_v("6899920").unwrap(), Some(INCIDENT_BYTES));
     assert_eq!(parse_ulimit_v(" 6899920\n").unwrap(), Some(INCIDENT_BYTES));
-    assert_eq!(parse_ulimit_v("0").unwrap(), Some(0));
+    // No JVM starts in 0 KiB: refused, not judged.
+    assert!(parse_ulimit_v("0").is_err());
 }
 
 #[test]
@@ -115,9 +116,8 @@ fn ulimit_v_bad_values_name_the_flag_value_and_expectation() {
         );
         assert!(msg.contains("expected KiB"), "{msg}");
     }
-    // Decimal units are refused rather than silently read 7% off.
-    let msg = parse_ulimit_v("7GB").unwrap_err().to_string();
-    assert!(msg.contains("ambiguous"), "{msg}");
+    // One rule for every size flag: SI units are powers of 1000, IEC and single letters 1024.
+    assert_eq!(parse_ulimit_v("7GB").unwrap(), Some(7_000_000_000));
     // bytesize saturates instead of failing: that must still be an error.
     assert!(parse_ulimit_v("99999999999T").is_err());
 }
@@ -175,14 +175,15 @@ fn pid_source_reads_proc_root_pid_limits() {
         ..h.inputs()
     })
     .unwrap();
-    assert_eq!(l.virtual_memory.soft, Some(INCIDENT_BYTES));
-    assert_eq!(l.open_files.hard, Some(100000));
+    let r = l.running_broker.unwrap();
+    assert_eq!(r.virtual_memory.soft, Some(INCIDENT_BYTES));
+    assert_eq!(r.open_files.hard, Some(100000));
     assert!(
-        l.virtual_memory.source.contains("4242/limits"),
+        r.virtual_memory.source.contains("4242/limits"),
         "{}",
-        l.virtual_memory.source
+        r.virtual_memory.source
     );
-    assert!(l.open_files.source.contains("running process 4242"));
+    assert!(r.open_files.source.contains("running process 4242"));
 }
 
 #[test]

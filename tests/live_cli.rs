@@ -6,7 +6,7 @@ mod common;
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
@@ -14,6 +14,15 @@ fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/proc")
         .join(rel)
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 fn run(args: &[&str]) -> Output {
@@ -111,7 +120,7 @@ fn no_broker_is_a_clear_error() {
     let o = run(&["inspect", "--proc-root", empty.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("no Kafka broker found"),
+        stderr(&o).contains("no Kafka broker is running here"),
         "{}",
         stderr(&o)
     );
@@ -135,6 +144,7 @@ fn corrupt_proc_files_are_an_error_not_a_panic() {
     let pid_dir = tmp.path().join("77");
     std::fs::create_dir_all(pid_dir.join("fd")).unwrap();
     std::fs::copy(fixture("host/4242/status"), pid_dir.join("status")).unwrap();
+    std::fs::copy(fixture("host/4242/cmdline"), pid_dir.join("cmdline")).unwrap();
     std::fs::write(pid_dir.join("maps"), "this is not a maps file\n").unwrap();
     let o = run(&[
         "inspect",
@@ -149,16 +159,28 @@ fn corrupt_proc_files_are_an_error_not_a_panic() {
     assert_no_panic(&o);
 }
 
-/// Another user's process: as root, run the tool as nobody against this (root) test process;
-/// otherwise use pid 1 when someone else owns it.
+/// Another user's broker: as root, run the tool as nobody against a root process whose command
+/// line is a broker's (`java kafka.Kafka`: a shell named java running a script named
+/// kafka.Kafka); otherwise use pid 1 when someone else owns it.
 #[test]
 fn another_users_process_explains_how_to_run_it() {
     // SAFETY: geteuid cannot fail.
     let me = unsafe { libc::geteuid() };
     let mut cmd = common::preflight_process_any_user();
+    let dir = tempfile::tempdir().unwrap();
+    let _broker;
     let target = if me == 0 {
         cmd.uid(65534).gid(65534);
-        std::process::id() as i32
+        std::fs::copy("/bin/sh", dir.path().join("java")).unwrap();
+        std::fs::write(dir.path().join("kafka.Kafka"), "sleep 60; true\n").unwrap();
+        let child = Command::new(dir.path().join("java"))
+            .arg("kafka.Kafka")
+            .current_dir(dir.path())
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i32;
+        _broker = KillOnDrop(child);
+        pid
     } else {
         match std::fs::metadata("/proc/1") {
             Ok(m) if m.uid() != me => 1,
@@ -196,7 +218,7 @@ fn watch_needs_exactly_one_target() {
     assert_eq!(o.status.code(), Some(2));
     let o = run(&["watch", "--pid", "1", "--interval", "fast"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("invalid duration"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is not a duration"), "{}", stderr(&o));
 }
 
 #[test]

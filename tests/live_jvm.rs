@@ -20,38 +20,20 @@ const JVM_FLAGS: [&str; 4] = ["-Xmx64m", "-XX:+UseSerialGC", "-Xshare:auto", "-X
 /// would make the JVM's footprint jump at random instead of growing by index mappings only.
 const ONE_ARENA: (&str, &str) = ("MALLOC_ARENA_MAX", "1");
 
-fn has(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("-version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// The directory with FakeIndexes.class, compiled once per test binary; None when Java is
 /// missing.
 fn classes() -> Option<&'static Path> {
     static CLASSES: OnceLock<Option<PathBuf>> = OnceLock::new();
     CLASSES
         .get_or_init(|| {
-            if !has("javac") || !has("java") {
+            if !common::java::present() {
                 return None;
             }
             // Kept for the whole run: tests in this binary share it.
             let dir = tempfile::tempdir().unwrap().keep();
-            let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/FakeIndexes.java");
-            let out = Command::new("javac")
-                .arg("-d")
-                .arg(&dir)
-                .arg(&src)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "javac failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            common::java::javac("FakeIndexes.java", &dir);
+            // The broker's main class, so `inspect --pid` takes the JVM for a broker.
+            common::java::javac("kafka/Kafka.java", &dir);
             Some(dir)
         })
         .as_deref()
@@ -104,7 +86,7 @@ fn java_args(classes: &Path, args: &[String]) -> Vec<String> {
     ));
     v.push("-cp".into());
     v.push(classes.display().to_string());
-    v.push("FakeIndexes".into());
+    v.push("kafka.Kafka".into());
     v.extend(args.iter().cloned());
     v
 }

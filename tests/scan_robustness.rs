@@ -81,9 +81,15 @@ fn unreadable_partition_dir_checkpoint_and_marker() {
     let mut xl = LogDir::new(x.clone());
     xl.parts = vec![locked];
     xl.write();
+    std::fs::write(
+        y.path.join("meta.properties"),
+        "version=1\nnode.id=1\ncluster.id=abc\n",
+    )
+    .unwrap();
     chmod(&x.join("locked-0"), 0o000);
     chmod(&y.path.join("recovery-point-offset-checkpoint"), 0o000);
     chmod(&y.path.join(".kafka_cleanshutdown"), 0o000);
+    chmod(&y.path.join("meta.properties"), 0o000);
 
     let dirs = format!("{},{}", x.display(), y.path.display());
     let Some(r) = unprivileged(
@@ -100,15 +106,24 @@ fn unreadable_partition_dir_checkpoint_and_marker() {
         return;
     };
     assert!(matches!(r.code, 0 | 1), "{}", r.stderr);
-    let (_, _, msg) = r.problem("error", &x.join("locked-0"));
-    assert!(msg.contains("cannot list"), "{msg}");
-    // An unreadable checkpoint is treated as a corrupt one: every segment of the dir recovers.
-    r.problem("error", &y.path.join("recovery-point-offset-checkpoint"));
+    // What the tool may not read is the tool's problem, never a broker fault.
+    const CANNOT: &str = "cannot read: run as the broker's user or root";
+    let (_, _, msg) = r.problem("warning", &x.join("locked-0"));
+    assert!(msg.contains(CANNOT), "{msg}");
+    // An unreadable checkpoint is counted as a full recovery (the upper bound), not called corrupt.
+    let (_, _, msg) = r.problem("warning", &y.path.join("recovery-point-offset-checkpoint"));
+    assert!(msg.contains(CANNOT) && !msg.contains("corrupt"), "{msg}");
     // An unreadable marker still exists: the dir was shut down cleanly.
-    r.problem("warning", &y.path.join(".kafka_cleanshutdown"));
+    let (_, _, msg) = r.problem("warning", &y.path.join(".kafka_cleanshutdown"));
+    assert!(msg.contains(CANNOT), "{msg}");
+    let (_, _, msg) = r.problem("warning", &y.path.join("meta.properties"));
+    assert!(
+        msg.contains(CANNOT) && !msg.contains("refuses to start"),
+        "{msg}"
+    );
     let j = r.json();
     let ys = dir_summary(&j, &y.path);
-    assert_eq!(ys["recovery_checkpoint"], "corrupt");
+    assert_eq!(ys["recovery_checkpoint"], "unreadable");
     assert_eq!(ys["clean_shutdown"], true);
     assert_eq!(ys["unflushed_segments"], 3);
     // locked-0 is not counted: ok-0 (2 segments, 1 unflushed from its recovery point) + t-0 (3).

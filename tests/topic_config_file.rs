@@ -189,3 +189,43 @@ fn invalid_values_warn_and_fall_back() {
         c.problems[0].message
     );
 }
+
+/// Kafka's ConfigDef refuses these when a topic is created or altered (INT with atLeast), so a
+/// file that says them describes no real topic: each is named and the next level applies.
+#[test]
+fn values_outside_kafkas_validators_warn_and_fall_back() {
+    let (_t, p) = write(
+        "t segment.index.bytes=0\n\
+         u segment.bytes=99999999999\n\
+         v segment.bytes=13\n\
+         w segment.index.bytes=3 segment.bytes=14\n",
+    );
+    let c = from_describe_file(&p, &config("log.dirs=/x\nlog.segment.bytes=2097152\n")).unwrap();
+    assert_eq!(
+        c.topics["t"].segment_index_bytes,
+        Valued::new(10485760, Source::Default)
+    );
+    for t in ["u", "v"] {
+        assert_eq!(
+            c.topics[t].segment_bytes,
+            Valued::new(2097152, Source::Static),
+            "{t}"
+        );
+    }
+    assert_eq!(c.topics["w"].segment_bytes, Valued::new(14, Source::File));
+    let messages: Vec<&str> = c.problems.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(messages.len(), 4, "{messages:#?}");
+    for (value, expected) in [
+        ("\"0\"", "from 4 to 2147483647"),
+        ("\"99999999999\"", "from 14 to 2147483647"),
+        ("\"13\"", "from 14 to 2147483647"),
+        ("\"3\"", "from 4 to 2147483647"),
+    ] {
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains(value) && m.contains(expected)),
+            "{value}: {messages:#?}"
+        );
+    }
+}

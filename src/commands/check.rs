@@ -10,15 +10,17 @@ pub use crate::output::Format;
 use crate::output::{self};
 use crate::pipeline;
 use crate::scan::Scenario;
+use crate::units::parse::flag;
 use crate::verdict::Status;
 
 const CHECK_AFTER_HELP: &str = "\
-Limit sources (the first that says anything about a limit wins; the report names it):
+Limit sources: what the next start gets (the first that says anything wins; the report names it):
   1. --ulimit-v, --ulimit-n, --max-map-count
-  2. --pid PID: /proc/PID/limits of a running broker
-  3. --systemd-unit: LimitAS=, LimitNOFILE= and the unit's Environment= (with drop-ins)
-  4. --user: /etc/security/limits.conf and limits.d (PAM logins only)
-  5. this shell's own rlimits, which a broker started from it inherits
+  2. --systemd-unit, else the unit whose cgroup holds --pid: LimitAS=, LimitNOFILE= and the
+     unit's Environment= (with drop-ins)
+  3. --user: /etc/security/limits.conf and limits.d (PAM logins only)
+  4. this shell's own rlimits, which a broker started from it inherits
+  --pid's /proc/PID/limits are shown beside them as what the running broker has.
   vm.max_map_count: --max-map-count, else /proc/sys/vm/max_map_count
 
 Examples:
@@ -26,7 +28,7 @@ Examples:
   kafka-preflight check -c /etc/kafka/server.properties --systemd-unit kafka
 
   # The limits of the running broker, as a PR comment
-  kafka-preflight check -c server.properties --pid \"$(pgrep -f kafka.Kafka)\" --format markdown
+  kafka-preflight check -c server.properties --pid auto --format markdown
 
   # node_exporter textfile-collector metrics, no progress bar
   kafka-preflight check -c server.properties -q --format prometheus -o kafka_preflight.prom
@@ -62,33 +64,33 @@ pub struct CheckArgs {
     pub kafka_home: Option<PathBuf>,
     /// Maximum heap (-Xmx), e.g. 6g. Default: -Xmx in KAFKA_HEAP_OPTS or --jvm-opts, else 1g
     /// (kafka-server-start.sh's default).
-    #[arg(long, value_name = "SIZE")]
-    pub heap: Option<String>,
+    #[arg(long, value_name = "SIZE", allow_hyphen_values = true, value_parser = flag::heap)]
+    pub heap: Option<u64>,
     /// The broker's JVM options (KAFKA_HEAP_OPTS, KAFKA_JVM_PERFORMANCE_OPTS and KAFKA_OPTS are
     /// read from the environment too).
     #[arg(long, value_name = "OPTS", allow_hyphen_values = true)]
     pub jvm_opts: Option<String>,
     /// Measured JVM address space without index mappings (e.g. from `inspect`), e.g. 3.6GiB.
-    #[arg(long, value_name = "SIZE")]
-    pub baseline_vm: Option<String>,
+    #[arg(long, value_name = "SIZE", allow_hyphen_values = true, value_parser = flag::address_space)]
+    pub baseline_vm: Option<u64>,
     /// Measured map areas without index mappings.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = flag::positive_count)]
     pub baseline_maps: Option<u64>,
     /// Measured open files without log segments.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = flag::positive_count)]
     pub baseline_fds: Option<u64>,
     /// Client and inter-broker connections to add to the open-file estimate.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value = "0", allow_hyphen_values = true, value_parser = flag::connections)]
     pub connections: u64,
     /// CPU cores of the broker host (glibc creates up to 8 malloc arenas per core).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = flag::cores)]
     pub cores: Option<u64>,
     /// MALLOC_ARENA_MAX of the broker's environment (default: this environment's).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = flag::positive_count)]
     pub malloc_arena_max: Option<u64>,
     /// Recovery read rate per thread, e.g. 100MiB (per second).
-    #[arg(long, value_name = "SIZE", default_value = "100MiB")]
-    pub recovery_rate: String,
+    #[arg(long, value_name = "SIZE", default_value = "100MiB", allow_hyphen_values = true, value_parser = flag::rate)]
+    pub recovery_rate: u64,
     /// Per-topic settings: the output of `kafka-configs.sh --describe --all --entity-type
     /// topics`, or lines `TOPIC key=value ...`. Default: the KRaft metadata log on disk, else
     /// server.properties (with index sizes inferred from preallocated active indexes).
@@ -97,12 +99,13 @@ pub struct CheckArgs {
     /// Print each topic's effective settings and where they came from.
     #[arg(long)]
     pub show_topics: bool,
-    /// Stop scanning after this many seconds (hung or slow mounts) and report what was read;
+    /// Stop scanning after this long (e.g. 30s, 2m; a bare number is seconds: hung or slow
+    /// mounts) and report what was read;
     /// a scan blocked in the kernel past it ends the tool with exit code 2.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = flag::seconds)]
     pub timeout: Option<f64>,
     /// Scan threads (default: one per core).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = flag::threads)]
     pub threads: Option<usize>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -116,17 +119,33 @@ pub struct CheckArgs {
 
     /// RLIMIT_AS the broker will run under: KiB as `ulimit -v` prints it, a size such as 7G
     /// (binary units), or `unlimited`. Default: see "Limit sources" in --help.
-    #[arg(long, value_name = "KIB|SIZE|unlimited", help_heading = "Limits")]
+    #[arg(
+        long,
+        value_name = "KIB|SIZE|unlimited",
+        help_heading = "Limits",
+        allow_hyphen_values = true
+    )]
     pub ulimit_v: Option<String>,
     /// RLIMIT_NOFILE the broker will run under (a count or `unlimited`).
-    #[arg(long, value_name = "N|unlimited", help_heading = "Limits")]
+    #[arg(
+        long,
+        value_name = "N|unlimited",
+        help_heading = "Limits",
+        allow_hyphen_values = true
+    )]
     pub ulimit_n: Option<String>,
     /// vm.max_map_count (default: /proc/sys/vm/max_map_count).
-    #[arg(long, value_name = "N", help_heading = "Limits")]
+    #[arg(
+        long,
+        value_name = "N",
+        help_heading = "Limits",
+        allow_hyphen_values = true
+    )]
     pub max_map_count: Option<String>,
-    /// Take the limits from a running broker's /proc/PID/limits.
-    #[arg(long, value_name = "PID", help_heading = "Limits")]
-    pub pid: Option<i32>,
+    /// A running broker (a pid, or `auto` for the one running here): its release, JVM options,
+    /// environment and unit, and its /proc/PID/limits. It must be a JVM running kafka.Kafka.
+    #[arg(long, value_name = "PID|auto", help_heading = "Limits", value_parser = crate::live::parse_pid_arg)]
+    pub pid: Option<crate::live::PidArg>,
     /// Take LimitAS=, LimitNOFILE= and KAFKA_HEAP_OPTS from a systemd unit (file or name) and
     /// its drop-ins.
     #[arg(long, value_name = "FILE|NAME", help_heading = "Limits")]
@@ -142,8 +161,9 @@ pub struct CheckArgs {
     /// recommendation, its reason).
     #[arg(short = 'v', long)]
     pub explain: bool,
-    /// Warn when recovery of the slowest log dir would take longer than this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 900.0)]
+    /// Warn when recovery of the slowest log dir would take longer than this (e.g. 15m; a
+    /// bare number is seconds).
+    #[arg(long, value_name = "DURATION", default_value = "15m", allow_hyphen_values = true, value_parser = flag::seconds)]
     pub recovery_warn: f64,
 }
 

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{anyhow, bail};
+use anyhow::anyhow;
 
 use crate::exit_codes;
 use crate::live::{self, fmt, LiveError, Measurement, ProcFs};
@@ -20,9 +20,9 @@ pub enum Format {
     such pid, permission denied: run as root or as the broker's user)."
 )]
 pub struct InspectArgs {
-    /// The broker's pid. Default: the one java process running kafka.Kafka.
-    #[arg(long)]
-    pub pid: Option<i32>,
+    /// The broker's pid, or `auto`. Default: the one JVM whose main class is kafka.Kafka.
+    #[arg(long, value_name = "PID|auto", value_parser = live::parse_pid_arg)]
+    pub pid: Option<live::PidArg>,
     /// table for people; json (schema_version 1) for scripts.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -33,14 +33,12 @@ pub struct InspectArgs {
 
 pub fn run(args: InspectArgs) -> anyhow::Result<u8> {
     let proc = ProcFs::at(&args.proc_root);
-    let pid = match args.pid {
-        Some(p) => p,
-        None => find_broker(&proc)?,
-    };
+    let broker = live::resolve_pid(&proc, args.pid.as_ref().unwrap_or(&live::PidArg::Auto))?;
+    let pid = broker.pid;
     let m = live::measure_with(&proc, pid).map_err(|e| with_hint(e, &rerun_args(&args, pid)))?;
     match args.format {
         Format::Json => fmt::print_stdout(&(m.to_json_string() + "\n"))?,
-        Format::Table => fmt::print_stdout(&table(&m))?,
+        Format::Table => fmt::print_stdout(&(identity(&broker) + &table(&m)))?,
     }
     Ok(exit_codes::OK)
 }
@@ -61,29 +59,19 @@ pub fn with_hint(e: LiveError, rerun: &str) -> anyhow::Error {
     }
 }
 
-/// The single broker on this host, or an error listing the candidates.
-pub fn find_broker(proc: &ProcFs) -> anyhow::Result<i32> {
-    let found = live::find_brokers(proc)?;
-    match found.as_slice() {
-        [one] => Ok(one.pid),
-        [] => bail!(
-            "no Kafka broker found: no java process running {} is visible in {}. \
-             Start it, or pass --pid PID",
-            live::discover::BROKER_MAIN_CLASS,
-            proc.root().display()
-        ),
-        many => {
-            let list: Vec<String> = many
-                .iter()
-                .map(|c| format!("  {:>8}  {}", c.pid, c.short_cmdline(150)))
-                .collect();
-            bail!(
-                "{} Kafka brokers are running; choose one with --pid PID:\n{}",
-                many.len(),
-                list.join("\n")
-            )
-        }
-    }
+/// Which broker this is: main class, release (and the jar that says so), systemd unit.
+pub fn identity(b: &live::BrokerProcess) -> String {
+    let version = match &b.version {
+        Some((v, jar)) => format!("Kafka {v} ({})", jar.display()),
+        None => "release unknown (no kafka_*.jar on its class path or among its open files)".into(),
+    };
+    let unit = b
+        .unit
+        .as_deref()
+        .map_or("not in a systemd service".to_string(), |u| {
+            format!("systemd unit {u}")
+        });
+    format!("pid {}: {}, {version}, {unit}\n", b.pid, b.main_class)
 }
 
 pub fn table(m: &Measurement) -> String {

@@ -1,8 +1,10 @@
 //! server.properties (+ `--set` overrides) -> [`BrokerConfig`], with Kafka's defaults and validators.
 
+pub mod java_properties;
 pub mod jvm;
 mod keys;
 pub mod properties;
+pub mod unknown_keys;
 
 use std::path::{Path, PathBuf};
 

@@ -1,10 +1,8 @@
-//! Reads a Java properties file the way Kafka does (`Properties.load(InputStream)`: ISO-8859-1,
-//! escapes, continuation lines), keeping the line each key came from so errors can point at it.
+//! server.properties read the way Kafka reads it ([`super::java_properties`]), keeping the line
+//! each key came from so errors and warnings can point at it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-use java_properties::{LineContent, PropertiesIter};
 
 use super::ConfigError;
 
@@ -54,15 +52,6 @@ pub fn read_file(path: &Path) -> Result<Settings, ConfigError> {
     parse(&bytes, path)
 }
 
-/// java-properties' own ISO-8859-1 decoding can panic at end of input ("Must not use a decoder
-/// that has finished", found by fuzzing with the single byte 0xFF). The file is in memory anyway:
-/// decode ISO-8859-1 here (each byte is its code point, as Properties.load does) and hand the
-/// crate UTF-8, whose decoder never holds output back at the end.
-pub fn properties_iter(bytes: &[u8]) -> PropertiesIter<std::io::Cursor<Vec<u8>>> {
-    let text: String = bytes.iter().map(|&b| char::from(b)).collect();
-    PropertiesIter::new_with_encoding(std::io::Cursor::new(text.into_bytes()), encoding_rs::UTF_8)
-}
-
 pub fn parse(bytes: &[u8], path: &Path) -> Result<Settings, ConfigError> {
     if bytes.contains(&0) {
         return Err(ConfigError::Syntax {
@@ -71,26 +60,26 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Settings, ConfigError> {
             message: "contains NUL bytes: this is not a text properties file".into(),
         });
     }
+    let entries = super::java_properties::load(bytes).map_err(|e| ConfigError::Syntax {
+        path: path.to_path_buf(),
+        line: Some(e.line),
+        message: format!(
+            "{} (Kafka's Properties.load throws: the broker does not start)",
+            e.message
+        ),
+    })?;
     let mut out = Settings::new();
-    for line in properties_iter(bytes) {
-        let line = line.map_err(|e| ConfigError::Syntax {
-            path: path.to_path_buf(),
-            line: e.line_number(),
-            message: e.to_string(),
-        })?;
-        let number = line.line_number();
-        if let LineContent::KVPair(key, value) = line.consume_content() {
-            out.insert(
-                key,
-                Setting {
-                    value,
-                    origin: Origin::File {
-                        path: path.to_path_buf(),
-                        line: number,
-                    },
+    for e in entries {
+        out.insert(
+            e.key,
+            Setting {
+                value: e.value,
+                origin: Origin::File {
+                    path: path.to_path_buf(),
+                    line: e.line,
                 },
-            );
-        }
+            },
+        );
     }
     Ok(out)
 }
@@ -122,8 +111,8 @@ mod tests {
     }
 
     #[test]
-    fn bytes_that_crashed_the_crates_decoder() {
-        // Found by fuzz/fuzz_targets/properties.rs.
+    fn bytes_that_crashed_a_former_decoder() {
+        // Found by fuzz/fuzz_targets/properties.rs against the java-properties crate.
         for input in [&b"\xff"[..], b"a=\xff", b"\xff\xfe\xfd", b"k=v\n\xc3"] {
             let _ = parse(input, Path::new("x"));
         }

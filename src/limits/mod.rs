@@ -7,12 +7,15 @@
 //! consulted in a fixed order. Per limit, the first source that says anything wins:
 //!
 //! 1. flags: `--ulimit-v`, `--ulimit-n`, `--max-map-count` (the operator knows best);
-//! 2. `--pid`: `/proc/PID/limits` of a running broker (what it has now);
-//! 3. `--systemd-unit`: `LimitAS=` / `LimitNOFILE=` of the unit and its drop-ins, else systemd's
+//! 2. `--systemd-unit`: `LimitAS=` / `LimitNOFILE=` of the unit and its drop-ins, else systemd's
 //!    defaults (a unit always says something, because systemd always applies *some* limit);
-//! 4. `--user`: `/etc/security/limits.conf` + `limits.d/*.conf` for that user (PAM sessions only);
-//! 5. this tool's own rlimits, which a broker started from this shell inherits: the case of the
+//! 3. `--user`: `/etc/security/limits.conf` + `limits.d/*.conf` for that user (PAM sessions only);
+//! 4. this tool's own rlimits, which a broker started from this shell inherits: the case of the
 //!    incident that motivated the tool (`ulimit -v` = 6899920 KiB in the operator's shell).
+//!
+//! `--pid`'s `/proc/PID/limits` never wins: they are what the *running* broker got when it
+//! started, and the question is what the next start gets. They are kept in
+//! [`Limits::running_broker`] and shown beside the winner ("the running broker has ...").
 //!
 //! `vm.max_map_count` is system-wide: `--max-map-count`, else `/proc/sys/vm/max_map_count`, else
 //! the kernel default 65530 (with a note saying it was assumed).
@@ -89,10 +92,20 @@ pub struct Limits {
     /// order the JVM reads them (see [`JVM_OPTION_VARS`]), so "the last flag wins" can be
     /// applied to it directly, e.g. by [`hotspot_nofile_limit`].
     pub jvm_opts_from_unit: Option<String>,
-    /// The [`JVM_OPTION_VARS`] the unit sets, by name, for the report.
+    /// The [`JVM_OPTION_VARS`] (and `MALLOC_ARENA_MAX`) the unit sets, by name, for the report.
     pub unit_environment: BTreeMap<String, String>,
     /// Where the unit sets each of `unit_environment` (`path:line`).
     pub unit_environment_at: BTreeMap<String, String>,
+    /// `--pid`: what the running broker has now, shown beside the limits of the next start.
+    pub running_broker: Option<RunningLimits>,
+}
+
+/// `/proc/PID/limits` of the running broker.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RunningLimits {
+    pub pid: i32,
+    pub virtual_memory: Rlimit,
+    pub open_files: Rlimit,
 }
 
 /// What to resolve limits from. [`LimitInputs::default`] reads the real system (`/proc`, `/etc`,
@@ -162,7 +175,7 @@ pub enum LimitError {
     NoSuchProcess { pid: i32, path: PathBuf },
     #[error("--pid {pid}: permission denied reading {path}; run as root or as the broker's user")]
     PidPermission { pid: i32, path: PathBuf },
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {source}{}", if source.kind() == std::io::ErrorKind::PermissionDenied { ": run as the broker's user or root" } else { "" })]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -260,14 +273,12 @@ pub fn resolve(inputs: &LimitInputs) -> Result<Limits, LimitError> {
 
     let vm_candidates = [
         flag_v,
-        pid.as_ref().map(|p| p.virtual_memory.clone()),
         unit.as_ref().map(|u| u.virtual_memory.clone()),
         pam.as_ref().and_then(|p| p.virtual_memory.clone()),
         Some(own.virtual_memory.clone()),
     ];
     let nofile_candidates = [
         flag_n,
-        pid.as_ref().map(|p| p.open_files.clone()),
         unit.as_ref().map(|u| u.open_files.clone()),
         pam.as_ref().and_then(|p| p.open_files.clone()),
         Some(own.open_files.clone()),
@@ -284,6 +295,40 @@ pub fn resolve(inputs: &LimitInputs) -> Result<Limits, LimitError> {
         &mut notes,
         format_count,
     );
+
+    let running_broker = pid.zip(inputs.pid).map(|(p, pid)| RunningLimits {
+        pid,
+        virtual_memory: p.virtual_memory,
+        open_files: p.open_files,
+    });
+    if let Some(r) = &running_broker {
+        for (what, now, next, fmt) in [
+            (
+                "virtual memory (ulimit -v)",
+                &r.virtual_memory,
+                &virtual_memory,
+                format_kib as fn(Option<u64>) -> String,
+            ),
+            (
+                "open files (ulimit -n)",
+                &r.open_files,
+                &open_files,
+                format_count,
+            ),
+        ] {
+            if (now.soft, now.hard) != (next.soft, next.hard) {
+                notes.push(format!(
+                    "{what}: the running broker (pid {}) has soft {} / hard {}; the next start gets soft {} / hard {} from {}",
+                    r.pid,
+                    fmt(now.soft),
+                    fmt(now.hard),
+                    fmt(next.soft),
+                    fmt(next.hard),
+                    next.source
+                ));
+            }
+        }
+    }
 
     let max_map_count = match inputs.max_map_count {
         Some(v) => MapCount {
@@ -305,6 +350,7 @@ pub fn resolve(inputs: &LimitInputs) -> Result<Limits, LimitError> {
             .map(|u| u.jvm_env_at.clone())
             .unwrap_or_default(),
         unit_environment: unit.map(|u| u.jvm_env).unwrap_or_default(),
+        running_broker,
     })
 }
 

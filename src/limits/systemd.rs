@@ -65,9 +65,8 @@ pub(crate) fn read_unit(
     etc_root: &Path,
     proc_root: &Path,
 ) -> Result<UnitLimits, LimitError> {
-    let (name, files) = unit_files(spec, dirs)?;
-
     let mut notes = Vec::new();
+    let (name, files) = unit_files(spec, dirs, &mut notes)?;
     let mut limit_as: Option<(Pair, String)> = None;
     let mut limit_nofile: Option<(Pair, String)> = None;
     let mut env: BTreeMap<String, (String, String)> = BTreeMap::new();
@@ -171,8 +170,9 @@ pub(crate) fn read_unit(
     let heap_opts = env.get("KAFKA_HEAP_OPTS").map(|(v, _)| v.clone());
     let mut jvm_env = BTreeMap::new();
     let mut jvm_env_at = BTreeMap::new();
-    for k in JVM_OPTION_VARS {
-        if let Some((v, here)) = env.get(k) {
+    // glibc reads MALLOC_ARENA_MAX from the environment: the unit's value, not the operator's.
+    for k in JVM_OPTION_VARS.iter().chain(&["MALLOC_ARENA_MAX"]) {
+        if let Some((v, here)) = env.get(*k) {
             notes.push(format!("unit {name}: {k}={v:?} from {here}"));
             jvm_env.insert(k.to_string(), v.clone());
             jvm_env_at.insert(k.to_string(), here.clone());
@@ -254,17 +254,28 @@ fn empty_limit_note(here: &str, key: &str) -> String {
 /// text.
 type UnitFiles = (String, Vec<(PathBuf, String)>);
 
-pub(super) fn unit_files(spec: &str, dirs: &[PathBuf]) -> Result<UnitFiles, LimitError> {
+pub(super) fn unit_files(
+    spec: &str,
+    dirs: &[PathBuf],
+    notes: &mut Vec<String>,
+) -> Result<UnitFiles, LimitError> {
     let (main, name) = locate(spec, dirs)?;
     let mut files = vec![main.clone()];
-    files.extend(drop_ins(&main, &name, dirs, spec.contains('/'))?);
-    let texts = files
-        .into_iter()
-        .map(|file| match read_unit_file(&file) {
-            Ok(text) => Ok((file, text)),
-            Err(source) => Err(LimitError::Io { path: file, source }),
-        })
-        .collect::<Result<_, _>>()?;
+    files.extend(drop_ins(&main, &name, dirs, spec.contains('/'), notes));
+    let mut texts = Vec::with_capacity(files.len());
+    for file in files {
+        match read_unit_file(&file) {
+            Ok(text) => texts.push((file, text)),
+            // systemd (root) reads a drop-in we may not: say that its settings are unknown.
+            Err(e) if e.kind() == ErrorKind::PermissionDenied && file != main => {
+                notes.push(format!(
+                    "cannot read drop-in {}: run as the broker's user or root; the settings it may make are not known",
+                    file.display()
+                ));
+            }
+            Err(source) => return Err(LimitError::Io { path: file, source }),
+        }
+    }
     Ok((name, texts))
 }
 
@@ -336,7 +347,8 @@ fn drop_ins(
     name: &str,
     dirs: &[PathBuf],
     by_path: bool,
-) -> Result<Vec<PathBuf>, LimitError> {
+    notes: &mut Vec<String>,
+) -> Vec<PathBuf> {
     let names = drop_in_dir_names(name);
     let mut bases: Vec<&Path> = Vec::new();
     if by_path {
@@ -354,7 +366,15 @@ fn drop_ins(
             Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
                 continue
             }
-            Err(source) => return Err(LimitError::Io { path: dir, source }),
+            // systemd logs "Failed to search for files in DIR, ignoring" and goes on; but it
+            // runs as root, and what we cannot list it may well read.
+            Err(e) => {
+                notes.push(format!(
+                    "cannot list drop-in directory {}: {e}; systemd skips a directory it cannot read, but it runs as root: run as root to know the limits it may set",
+                    dir.display()
+                ));
+                continue;
+            }
         };
         for entry in entries.flatten() {
             let path = entry.path();
@@ -363,7 +383,7 @@ fn drop_ins(
             }
         }
     }
-    Ok(by_file_name.into_values().collect())
+    by_file_name.into_values().collect()
 }
 
 /// The `[Service]` assignments of a unit file's text as `(key, value, line)`, the way the unit
@@ -375,43 +395,68 @@ pub fn service_assignments(text: &str) -> Vec<(String, String, usize)> {
         .collect()
 }
 
-/// `Key=value` lines of one `[section]` of a systemd-style ini file. A trailing backslash
-/// continues the line (joined with a space, as systemd does); `#` and `;` start comments.
+/// `Key=value` lines of one `[section]` of a systemd-style ini file, read as systemd's
+/// `config_parse` reads them: a UTF-8 byte-order mark is skipped; lines starting (after
+/// whitespace) with `#` or `;` are comments, even between continued lines; a line ending in an
+/// odd number of backslashes continues on the next (the backslash becomes a space, the next line
+/// is appended as it is); a continuation still open at the end of the file is parsed.
 pub(super) fn assignments(text: &str, section: &str) -> Vec<Assignment> {
+    const BOM: char = '\u{feff}';
     let mut out = Vec::new();
     let mut current = String::new();
-    let mut pending: Option<(String, usize)> = None;
-    for (i, raw) in text.lines().enumerate() {
-        let (mut line, first_line) = match pending.take() {
-            Some((mut acc, start)) => {
-                acc.push(' ');
-                acc.push_str(raw.trim());
-                (acc, start)
-            }
-            None => (raw.trim().to_string(), i + 1),
-        };
-        if line.starts_with('#') || line.starts_with(';') {
-            continue;
+    let mut continuation: Option<(String, usize)> = None;
+    let mut bom_seen = false;
+    let mut parse = |line: &str, number: usize, out: &mut Vec<Assignment>| {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with(['#', ';']) {
+            return;
         }
-        if let Some(stripped) = line.strip_suffix('\\') {
-            line = stripped.trim_end().to_string();
-            pending = Some((line, first_line));
-            continue;
-        }
+        // "[ Service ]" is a section named " Service ", which systemd does not know.
         if line.starts_with('[') && line.ends_with(']') {
-            current = line[1..line.len() - 1].trim().to_string();
-            continue;
+            current = line[1..line.len() - 1].to_string();
+            return;
         }
         if current != section {
-            continue;
+            return;
         }
         if let Some((k, v)) = line.split_once('=') {
             out.push(Assignment {
                 key: k.trim().to_string(),
                 value: v.trim().to_string(),
-                line: first_line,
+                line: number,
             });
         }
+    };
+    for (i, raw) in text.split('\n').enumerate() {
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        if raw.trim_start().starts_with(['#', ';']) {
+            continue;
+        }
+        let raw = match raw.strip_prefix(BOM).filter(|_| !bom_seen) {
+            Some(rest) => {
+                bom_seen = true;
+                rest
+            }
+            None => raw,
+        };
+        let (mut line, first) = match continuation.take() {
+            Some((mut acc, first)) => {
+                acc.push_str(raw);
+                (acc, first)
+            }
+            None => (raw.to_string(), i + 1),
+        };
+        let trailing = line.len() - line.trim_end_matches('\\').len();
+        if trailing % 2 == 1 {
+            line.pop();
+            line.push(' ');
+            continuation = Some((line, first));
+            continue;
+        }
+        parse(&line, first, &mut out);
+    }
+    if let Some((line, first)) = continuation {
+        parse(&line, first, &mut out);
     }
     out
 }

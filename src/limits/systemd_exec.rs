@@ -55,7 +55,7 @@ impl ServiceExec {
 /// Reads `spec` (a unit name or file) and its drop-ins from `dirs`, as systemd would: later
 /// assignments win, and an empty `ExecStart=`/`ExecStartPre=` clears the list before it.
 pub fn read_service_exec(spec: &str, dirs: &[PathBuf]) -> Result<ServiceExec, LimitError> {
-    let (_, files) = unit_files(spec, dirs)?;
+    let (_, files) = unit_files(spec, dirs, &mut Vec::new())?;
     let mut out = ServiceExec::default();
     for (_, text) in &files {
         for a in assignments(text, "Service") {

@@ -2,6 +2,7 @@
 
 use super::error::LiveError;
 use super::proc::ProcFs;
+use super::{broker_process, java_cmdline};
 
 /// Main class of every broker start script, 0.8 through 4.x (KRaft included).
 pub const BROKER_MAIN_CLASS: &str = "kafka.Kafka";
@@ -28,29 +29,12 @@ impl Candidate {
     }
 }
 
-/// A JVM (argv[0] named `java`) that runs `kafka.Kafka`: as the main class argument, or, for
-/// wrappers that pass it differently, anywhere in the command line.
+/// A JVM (argv[0] named `java`) whose main class runs a broker (see [`BROKER_MAIN_CLASSES`]):
+/// the class the launcher runs, not the words `kafka.Kafka` anywhere in the command line.
+///
+/// [`BROKER_MAIN_CLASSES`]: super::broker_process::BROKER_MAIN_CLASSES
 pub fn is_broker_cmdline(args: &[String]) -> bool {
-    let Some(argv0) = args.first() else {
-        return false;
-    };
-    let exe = argv0.rsplit('/').next().unwrap_or(argv0);
-    if exe != "java" {
-        return false;
-    }
-    args[1..]
-        .iter()
-        .any(|a| a == BROKER_MAIN_CLASS || contains_class(a))
-}
-
-/// `kafka.Kafka` as a whole word: not `kafka.KafkaFoo` nor `org.kafka.Kafka2`.
-fn contains_class(arg: &str) -> bool {
-    arg.match_indices(BROKER_MAIN_CLASS).any(|(i, m)| {
-        let before = arg[..i].chars().next_back();
-        let after = arg[i + m.len()..].chars().next();
-        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.');
-        !word(before) && !word(after)
-    })
+    java_cmdline::parse(args).is_some_and(|c| broker_process::broker_main_class(&c).is_some())
 }
 
 /// Every visible broker JVM. Processes that vanish or hide their cmdline mid-scan are skipped.
@@ -88,4 +72,89 @@ fn is_java(proc: &ProcFs, pid: i32) -> bool {
             .ok()
             .and_then(|a| a.into_iter().next())
             .is_some_and(|a0| a0.rsplit('/').next() == Some("java"))
+}
+
+/// `--pid`: a pid, `auto`, or what `$(pgrep -f kafka.Kafka)` expands to (nothing, or several
+/// pids on separate lines), so each case gets a plain answer instead of an integer-parse error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PidArg {
+    Auto,
+    Pids(Vec<i32>),
+}
+
+/// clap value parser for `--pid`.
+pub fn parse_pid_arg(s: &str) -> Result<PidArg, String> {
+    if s.trim().eq_ignore_ascii_case("auto") {
+        return Ok(PidArg::Auto);
+    }
+    s.split_whitespace()
+        .map(|w| match w.parse::<i32>() {
+            Ok(p) if p > 0 => Ok(p),
+            _ => Err(format!(
+                "{w:?} is not a process id: expected a positive number or `auto` (find the one broker)"
+            )),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(PidArg::Pids)
+}
+
+/// The one broker `arg` names, identified; several pids, none, or a pid that is not a broker
+/// is an error that says which, listing the brokers that are running.
+pub fn resolve_pid(proc: &ProcFs, arg: &PidArg) -> anyhow::Result<broker_process::BrokerProcess> {
+    let pid = match arg {
+        PidArg::Pids(p) if p.len() == 1 => p[0],
+        PidArg::Auto => the_one_broker(proc, "--pid auto")?,
+        PidArg::Pids(p) if p.is_empty() => the_one_broker(
+            proc,
+            "--pid was given an empty value (did `pgrep -f kafka.Kafka` find nothing?)",
+        )?,
+        PidArg::Pids(p) => {
+            let list: Vec<String> = p.iter().map(|pid| describe(proc, *pid)).collect();
+            anyhow::bail!(
+                "--pid was given {} pids; it takes one broker. They are:\n{}",
+                p.len(),
+                list.join("\n")
+            )
+        }
+    };
+    broker_process::identify(proc, pid).map_err(|e| anyhow::anyhow!("--pid {pid}: {e}"))
+}
+
+fn describe(proc: &ProcFs, pid: i32) -> String {
+    let what = match proc.cmdline(pid) {
+        Ok(argv) if is_broker_cmdline(&argv) => format!(
+            "a Kafka broker: {}",
+            Candidate { pid, cmdline: argv }.short_cmdline(120)
+        ),
+        Ok(argv) => format!(
+            "not a broker: {}",
+            Candidate { pid, cmdline: argv }.short_cmdline(120)
+        ),
+        Err(e) => e.to_string(),
+    };
+    format!("  {pid:>8}  {what}")
+}
+
+/// The single broker visible here; `context` says why we are looking.
+pub fn the_one_broker(proc: &ProcFs, context: &str) -> anyhow::Result<i32> {
+    let found = find_brokers(proc)?;
+    match found.as_slice() {
+        [one] => Ok(one.pid),
+        [] => anyhow::bail!(
+            "{context}: no Kafka broker is running here: no java process with main class {} is visible in {}. Start it, or pass --pid PID",
+            broker_process::BROKER_MAIN_CLASSES.join(" or "),
+            proc.root().display()
+        ),
+        many => {
+            let list: Vec<String> = many
+                .iter()
+                .map(|c| format!("  {:>8}  {}", c.pid, c.short_cmdline(150)))
+                .collect();
+            anyhow::bail!(
+                "{context}: {} Kafka brokers are running; choose one with --pid PID:\n{}",
+                many.len(),
+                list.join("\n")
+            )
+        }
+    }
 }

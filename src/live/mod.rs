@@ -16,11 +16,13 @@
 //! # Ok::<(), kafka_preflight::live::LiveError>(())
 //! ```
 
+pub mod broker_process;
 pub mod chart;
 pub mod discover;
 pub mod error;
 pub mod fmt;
 pub mod index;
+pub mod java_cmdline;
 pub mod logtail;
 pub mod maps;
 pub mod measure;
@@ -28,7 +30,8 @@ pub mod parse;
 pub mod proc;
 pub mod watch;
 
-pub use discover::{find_brokers, Candidate};
+pub use broker_process::{identify, BrokerProcess};
+pub use discover::{find_brokers, parse_pid_arg, resolve_pid, Candidate, PidArg};
 pub use error::LiveError;
 pub use index::{IndexMappings, IndexSummary};
 pub use maps::MapsReader;

@@ -206,29 +206,8 @@ impl Settle {
     }
 }
 
-/// Parses `100ms`, `10s`, `2m`, `1h`, `1.5s`; a bare number is seconds.
+/// `100ms`, `10s`, `2m`, `1h`, `1.5s`; a bare number is seconds (the one rule for durations,
+/// [`crate::units::parse::duration`]).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("invalid duration {s:?}: expected e.g. 100ms, 10s, 5m"))?;
-    let secs = match unit.trim() {
-        "ms" => n / 1000.0,
-        "" | "s" => n,
-        "m" | "min" => n * 60.0,
-        "h" => n * 3600.0,
-        u => {
-            return Err(format!(
-                "invalid duration unit {u:?} in {s:?}: use ms, s, m or h"
-            ))
-        }
-    };
-    if !secs.is_finite() || !(0.0..=1e9).contains(&secs) {
-        return Err(format!("duration out of range: {s:?}"));
-    }
-    Ok(Duration::from_secs_f64(secs))
+    crate::units::parse::duration(s)
 }

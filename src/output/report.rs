@@ -25,10 +25,20 @@ pub struct Tool {
 pub struct KafkaSection {
     pub version: String,
     pub version_source: VersionSource,
+    /// When the version was assumed from evidence: the range it allows and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumed: Option<AssumedVersion>,
     pub lazy_index: bool,
     pub unmap_on_resize: bool,
     pub recovery_threads_default: u32,
     pub explicit_gc_disabled: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AssumedVersion {
+    /// `3.7.0 to 3.9.x`, `2.8.0 or later`.
+    pub range: String,
+    pub because: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -293,6 +303,8 @@ pub struct ReportInput<'a> {
     pub config: &'a BrokerConfig,
     pub rules: &'a Rules,
     pub version_source: VersionSource,
+    /// The evidence range when the version was assumed from it.
+    pub assumed: Option<&'a crate::version_evidence::Range>,
     pub explicit_gc_disabled: bool,
     pub heap_max_bytes: Option<u64>,
     pub scenario: Scenario,
@@ -409,6 +421,10 @@ pub fn build(input: ReportInput) -> Report {
         kafka: KafkaSection {
             version: input.rules.label(),
             version_source: input.version_source,
+            assumed: input.assumed.map(|r| AssumedVersion {
+                range: r.describe(),
+                because: r.reasons.clone(),
+            }),
             lazy_index: input.rules.lazy_index,
             unmap_on_resize: input.rules.unmap_on_resize,
             recovery_threads_default: input.rules.default_recovery_threads,

@@ -30,6 +30,16 @@ pub struct Environment {
     pub jvm: JvmOptions,
     pub heap_source: Option<String>,
     pub explicit_gc_disabled: bool,
+    /// `--pid`, identified as a broker.
+    pub broker: Option<crate::live::BrokerProcess>,
+    /// MALLOC_ARENA_MAX of the next start: `--malloc-arena-max`, else the unit's environment
+    /// when a unit starts the broker, else the running broker's, else this shell's.
+    pub malloc_arena_max: Option<u64>,
+    /// The version was not given: the range the evidence allows (`rules` is then one of its
+    /// releases).
+    pub assumed: Option<crate::version_evidence::Range>,
+    /// What starts the broker next: where limit fixes go.
+    pub started_by: crate::fixes::StartedBy,
 }
 
 /// A broker's config in its environment: the input of [`scan`] and [`evaluate`].
@@ -82,26 +92,53 @@ pub fn load_config(src: &ConfigSource) -> anyhow::Result<BrokerConfig> {
 
 /// The release, the limits the next start gets, and the broker's JVM options.
 pub fn environment(o: &CheckOptions) -> anyhow::Result<Environment> {
-    let (version, version_source) = match &o.version {
-        VersionChoice::Flag(v) => (*v, VersionSource::Flag),
-        VersionChoice::Home(home) => (
+    let broker = o
+        .pid
+        .as_ref()
+        .map(|a| crate::live::resolve_pid(&crate::live::ProcFs::system(), a))
+        .transpose()?;
+    let (version, version_source) = match (&o.version, &broker) {
+        (VersionChoice::Flag(v), _) => (*v, VersionSource::Flag),
+        (VersionChoice::Home(home), _) => (
             kafka_version::detect_from_home(home)
                 .map_err(|e| anyhow::anyhow!("--kafka-home: {e}"))?,
             VersionSource::LibsJar,
         ),
-        VersionChoice::Default => (
+        (
+            VersionChoice::Default,
+            Some(crate::live::BrokerProcess {
+                version: Some((v, _)),
+                ..
+            }),
+        ) => (*v, VersionSource::RunningBroker),
+        (VersionChoice::Default, _) => (
             Build::apache(kafka_version::DEFAULT_VERSION),
             VersionSource::Default,
         ),
     };
     let rules = Rules::for_build(version);
-    let limits = limits::resolve(&o.limits)?;
+    let (limits, unit) = next_start_limits(o, broker.as_ref())?;
+    let unit_read = unit.is_some();
+    let started_by = match (&unit, &o.limits.user) {
+        (Some(spec), _) => crate::fixes::StartedBy::unit(spec, &o.limits.systemd_dirs),
+        (None, Some(user)) => crate::fixes::StartedBy::Pam { user: user.clone() },
+        (None, None) => crate::fixes::StartedBy::Shell,
+    };
 
-    // The broker's JVM options: a systemd unit's environment replaces this shell's.
+    // The broker's JVM options, from what starts it next: its systemd unit's environment (on
+    // top of the running broker's command line, which has the start script's defaults), else
+    // the running broker's command line, else this shell's KAFKA_* variables.
     let mut jvm = JvmOptions::default();
     let mut heap_source = None;
     let perf_set;
-    if limits.jvm_opts_from_unit.is_some() {
+    if let Some(b) = &broker {
+        jvm.extend(&b.jvm_options(), "the running broker's command line")?;
+        if jvm.heap_max.is_some() {
+            heap_source = Some(format!("-Xmx of the running broker (pid {})", b.pid));
+        }
+    }
+    if unit_read {
+        let before = jvm.heap_max;
         // Each variable on its own, so an error names the unit file and line that set it.
         for var in limits::JVM_OPTION_VARS {
             if let Some(v) = limits.unit_environment.get(var) {
@@ -112,12 +149,16 @@ pub fn environment(o: &CheckOptions) -> anyhow::Result<Environment> {
                 jvm.extend(v, &format!("{var} (systemd unit Environment{at})"))?;
             }
         }
-        perf_set = limits
-            .unit_environment
-            .contains_key("KAFKA_JVM_PERFORMANCE_OPTS");
-        if jvm.heap_max.is_some() {
+        if jvm.heap_max != before {
             heap_source = Some("-Xmx from the systemd unit's environment".into());
         }
+        perf_set = broker.is_some()
+            || limits
+                .unit_environment
+                .contains_key("KAFKA_JVM_PERFORMANCE_OPTS");
+    } else if broker.is_some() {
+        // The command line shows the start script's defaults as they were applied.
+        perf_set = true;
     } else {
         perf_set = std::env::var_os("KAFKA_JVM_PERFORMANCE_OPTS").is_some();
         for var in [
@@ -134,6 +175,19 @@ pub fn environment(o: &CheckOptions) -> anyhow::Result<Environment> {
             }
         }
     }
+    const ARENAS: &str = "MALLOC_ARENA_MAX";
+    let arenas_text = if unit_read {
+        limits.unit_environment.get(ARENAS).cloned()
+    } else if let Some(b) = &broker {
+        b.env(ARENAS).map(str::to_string)
+    } else {
+        std::env::var(ARENAS).ok()
+    };
+    let malloc_arena_max = o.malloc_arena_max.or_else(|| {
+        arenas_text
+            .and_then(|v| v.trim().parse().ok())
+            .filter(|n| (1..=crate::bounds::MAX_CORES).contains(n))
+    });
     if let Some(opts) = &o.jvm.jvm_opts {
         let before = jvm.heap_max;
         jvm.extend(opts, "--jvm-opts")?;
@@ -156,16 +210,61 @@ pub fn environment(o: &CheckOptions) -> anyhow::Result<Environment> {
         jvm,
         heap_source,
         explicit_gc_disabled,
+        broker,
+        malloc_arena_max,
+        assumed: None,
+        started_by,
     })
+}
+
+/// The limits of the next start, and the systemd unit read for them (as `--systemd-unit`
+/// takes it). A broker in a unit's cgroup is restarted by that unit: its file decides unless
+/// --systemd-unit or --user names another source (or the unit file is not found here).
+fn next_start_limits(
+    o: &CheckOptions,
+    broker: Option<&crate::live::BrokerProcess>,
+) -> anyhow::Result<(Limits, Option<String>)> {
+    let mut inputs = o.limits.clone();
+    inputs.pid = broker.map(|b| b.pid);
+    let discovered = broker
+        .and_then(|b| b.unit.clone())
+        .filter(|_| inputs.systemd_unit.is_none() && inputs.user.is_none());
+    let Some(unit) = discovered else {
+        let unit = inputs.systemd_unit.clone();
+        return Ok((limits::resolve(&inputs)?, unit));
+    };
+    inputs.systemd_unit = Some(unit.clone());
+    match limits::resolve(&inputs) {
+        Ok(mut l) => {
+            l.notes.push(format!(
+                "limits and environment of the next start from {unit}, the unit running pid {}",
+                inputs.pid.unwrap_or_default()
+            ));
+            Ok((l, Some(unit)))
+        }
+        Err(limits::LimitError::UnitNotFound { .. }) => {
+            inputs.systemd_unit = None;
+            let mut l = limits::resolve(&inputs)?;
+            l.notes.push(format!(
+                "the running broker belongs to {unit}, but its unit file is not in the systemd unit directories here; pass --systemd-unit FILE"
+            ));
+            Ok((l, None))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The config first (a bad file is the likelier mistake), then its environment.
 pub fn prepare(o: &CheckOptions) -> anyhow::Result<Prepared> {
     let config = load_config(&o.config)?;
-    Ok(Prepared {
-        config,
-        env: environment(o)?,
-    })
+    let env = environment(o)?;
+    if config.mode == Mode::Kraft && !env.rules.kraft {
+        anyhow::bail!(
+            "Kafka {} has no KRaft mode (it came in 2.8.0), but this config is KRaft (process.roles is set): check --kafka-version",
+            env.rules.version
+        );
+    }
+    Ok(Prepared { config, env })
 }
 
 /// --topic-config, else the KRaft metadata log on disk, else server.properties alone.
@@ -299,9 +398,9 @@ pub fn with_watchdog<T: Send + 'static>(
 
 /// The running broker's numbers (`--pid`) calibrate the baseline; explicit flags still win.
 fn baseline(o: &CheckOptions, env: &Environment, inv: &Inventory) -> anyhow::Result<BaselineInput> {
-    let measured = match o.limits.pid {
-        Some(pid) => {
-            Some(crate::live::measure(pid).map_err(|e| anyhow::anyhow!("--pid {pid}: {e}"))?)
+    let measured = match &env.broker {
+        Some(b) => {
+            Some(crate::live::measure(b.pid).map_err(|e| anyhow::anyhow!("--pid {}: {e}", b.pid))?)
         }
         None => None,
     };
@@ -310,7 +409,7 @@ fn baseline(o: &CheckOptions, env: &Environment, inv: &Inventory) -> anyhow::Res
         heap_source: env.heap_source.clone(),
         cores: o.cores,
         threads: None,
-        malloc_arena_max: o.malloc_arena_max,
+        malloc_arena_max: env.malloc_arena_max,
         vm_override: o
             .baseline
             .vm
@@ -372,17 +471,31 @@ pub fn evaluate(o: &CheckOptions, p: &Prepared, s: &Scanned) -> anyhow::Result<R
         .chain(catalog.problems.iter())
         .cloned()
         .chain(catalog.version_problems(&env.rules))
+        .chain(crate::config::unknown_keys::problems(
+            &p.config.settings,
+            env.rules.version,
+        ))
         .collect();
     // The newest release unmaps on resize (KAFKA-19390): the least garbage of any version.
-    let version_warning = (env.version_source == VersionSource::Default).then(|| {
-        Problem::warning(
+    let version_warning = match (&env.assumed, env.version_source) {
+        (Some(r), _) => Some(Problem::warning(
+            "",
+            format!(
+                "Kafka version not given: assumed {}, the most demanding release of {} (from {}). Pass --kafka-version, --kafka-home or --pid",
+                env.rules.version,
+                r.describe(),
+                if r.reasons.is_empty() { "no evidence: any release".to_string() } else { r.reasons.join(", ") }
+            ),
+        )),
+        (None, VersionSource::Default) => Some(Problem::warning(
             "",
             format!(
                 "Kafka version not given: assumed {} (the newest modelled); releases without KAFKA-19390 (before 3.9.2, 4.0.2, 4.1.1) and before 2.3 need more. Pass --kafka-version or --kafka-home",
                 env.rules.version
             ),
-        )
-    });
+        )),
+        _ => None,
+    };
     problems.extend(version_warning);
     let verdict = verdict::judge(&VerdictInput {
         estimate: &estimate,
@@ -393,11 +506,15 @@ pub fn evaluate(o: &CheckOptions, p: &Prepared, s: &Scanned) -> anyhow::Result<R
         recovery_warn_seconds: o.recovery_warn_seconds,
         cores: o.cores,
         segment_bytes: p.config.log_segment_bytes,
+        started_by: &env.started_by,
+        config_path: p.config.path.as_deref(),
+        log_dirs: &p.config.log_dirs,
     });
     Ok(report::build(ReportInput {
         config: &p.config,
         rules: &env.rules,
         version_source: env.version_source,
+        assumed: env.assumed.as_ref(),
         explicit_gc_disabled: env.explicit_gc_disabled,
         heap_max_bytes: Some(
             env.jvm
@@ -423,7 +540,53 @@ pub fn check(o: &CheckOptions) -> anyhow::Result<Report> {
     let o2 = o.clone();
     with_watchdog(o, move || {
         let p = prepare(&o2)?;
+        if p.env.version_source == VersionSource::Default {
+            return judge_assumed(&o2, p);
+        }
         let s = scan(&o2, &p)?;
         evaluate(&o2, &p, &s)
     })
+}
+
+/// No version given: narrow it from the config and the log dirs, judge every set of start-up
+/// rules that range allows, and keep the report of the one that needs the most (worst verdict,
+/// then the largest virtual memory, map areas and open files it requires).
+fn judge_assumed(o: &CheckOptions, mut p: Prepared) -> anyhow::Result<Report> {
+    use crate::version_evidence::{candidates, from_config, narrow};
+    let newest = kafka_version::DEFAULT_VERSION;
+    // An eager-era candidate needs every index's size, so scan for the eagerest first.
+    let early = candidates(&from_config(&p.config), newest);
+    if let Some(eager) = early.iter().find(|r| !r.lazy_index) {
+        p.env.rules = *eager;
+    }
+    let s = scan(o, &p)?;
+    let range = narrow(&p.config, &s.inventory);
+    let mut best: Option<(Report, (u8, Vec<u64>))> = None;
+    for rules in candidates(&range, newest) {
+        let mut q = p.clone();
+        q.env.rules = rules;
+        q.env.version_source = VersionSource::Evidence;
+        q.env.assumed = Some(range.clone());
+        let report = evaluate(o, &q, &s)?;
+        let demand = demand(&report);
+        if best.as_ref().map_or(true, |(_, d)| demand > *d) {
+            best = Some((report, demand));
+        }
+    }
+    best.map(|(r, _)| r)
+        .ok_or_else(|| anyhow::anyhow!("no Kafka release fits the evidence ({})", range.describe()))
+}
+
+/// How much a report asks of the host, comparable across releases: the verdict, then what
+/// each check requires, in check order.
+fn demand(r: &Report) -> (u8, Vec<u64>) {
+    let status = match r.verdict {
+        verdict::Status::Fail => 2,
+        verdict::Status::Warn => 1,
+        verdict::Status::Pass => 0,
+    };
+    (
+        status,
+        r.checks.iter().map(|c| c.required.unwrap_or(0)).collect(),
+    )
 }

@@ -9,7 +9,6 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
-use crate::config::jvm::parse_jvm_size;
 use crate::scan::marker::CleanShutdown;
 use crate::scan::names::DirKind;
 use crate::scan::{
@@ -204,32 +203,19 @@ fn lcm(a: u64, b: u64) -> u64 {
     (a / gcd(a, b)).saturating_mul(b)
 }
 
-/// A size as the JVM (`6g`) or bytesize (`512MiB`, `1GB`) writes it, or plain bytes.
+/// A size by the one rule for sizes ([`crate::units::parse::size`]).
 pub fn parse_size(flag: &str, v: &str) -> anyhow::Result<u64> {
-    parse_jvm_size(v)
-        .or_else(|| {
-            v.trim()
-                .parse::<bytesize::ByteSize>()
-                .ok()
-                .map(|b| b.as_u64())
-        })
-        .with_context(|| format!("{flag} {v:?}: expected a size such as 64MiB, 1GiB or 268435456"))
+    crate::units::parse::size(v).map_err(|e| anyhow::anyhow!("{flag}: {e}"))
 }
 
-/// `5MiB/s` or `5MiB` (per second).
+/// `5MiB/s` or `5MiB` (per second), above zero.
 pub fn parse_rate(flag: &str, v: &str) -> anyhow::Result<u64> {
-    let s = v.trim();
-    let s = s
-        .strip_suffix("/s")
-        .or_else(|| s.strip_suffix("/sec"))
-        .unwrap_or(s);
-    parse_size(flag, s)
-        .with_context(|| format!("{flag} {v:?}: expected bytes per second, e.g. 2MiB/s"))
+    crate::units::parse::flag::produce_rate(v).map_err(|e| anyhow::anyhow!("{flag} {v:?}: {e}"))
 }
 
+/// A duration by the one rule for durations ([`crate::units::parse::duration`]).
 pub fn parse_duration(flag: &str, v: &str) -> anyhow::Result<std::time::Duration> {
-    humantime::parse_duration(v.trim())
-        .with_context(|| format!("{flag} {v:?}: expected a duration such as 7d, 36h or 90m"))
+    crate::units::parse::duration(v).map_err(|e| anyhow::anyhow!("{flag}: {e}"))
 }
 
 /// `2x`, `2`, `1.5x`: a factor > 0.

@@ -213,6 +213,8 @@ pub enum CheckpointState {
     Missing,
     /// Unparsable: 0.9+ resets every partition of the dir to 0 (full recovery); 0.8 fails to start.
     Corrupt,
+    /// This tool may not read it (the broker can): counted as a full recovery, the upper bound.
+    Unreadable,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

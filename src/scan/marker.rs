@@ -44,13 +44,11 @@ pub struct MetaProperties {
 }
 
 pub fn parse_meta(bytes: &[u8]) -> Result<MetaProperties, String> {
-    let mut map = BTreeMap::new();
-    for line in crate::config::properties::properties_iter(bytes) {
-        let line = line.map_err(|e| e.to_string())?;
-        if let java_properties::LineContent::KVPair(k, v) = line.consume_content() {
-            map.insert(k, v);
-        }
-    }
+    let map: BTreeMap<String, String> = crate::config::java_properties::load(bytes)
+        .map_err(|e| format!("line {}: {}", e.line, e.message))?
+        .into_iter()
+        .map(|e| (e.key, e.value))
+        .collect();
     let int = |k: &str| -> Result<Option<i32>, String> {
         map.get(k)
             .map(|v| {

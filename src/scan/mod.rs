@@ -84,13 +84,21 @@ fn read_small(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
 /// memory follows the dirs, not the file (a 10 M-partition checkpoint is legal).
 type Present = std::collections::HashMap<String, std::collections::HashSet<i32>>;
 
-fn read_checkpoint(path: &Path, present: &Present) -> Result<checkpoint::Offsets, String> {
+/// What a permission error means here: the tool's, not the broker's (which owns the files).
+pub const CANNOT_READ: &str = "cannot read: run as the broker's user or root";
+
+fn denied(e: &std::io::Error) -> bool {
+    e.kind() == ErrorKind::PermissionDenied
+}
+
+/// `Err((true, _))` when the file exists but we may not read it.
+fn read_checkpoint(path: &Path, present: &Present) -> Result<checkpoint::Offsets, (bool, String)> {
     let (r, _) = crate::fsread::Reader::open(path, crate::fsread::Follow::Yes, None)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| (denied(&e), e.to_string()))?;
     checkpoint::parse_reader(std::io::BufReader::with_capacity(256 << 10, r), |t, p| {
         present.get(t).is_some_and(|s| s.contains(&p))
     })
-    .map_err(|e| e.to_string())
+    .map_err(|e| (false, e.to_string()))
 }
 
 struct DirPlan {
@@ -238,13 +246,19 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
                 Err(e) if e.kind() == ErrorKind::TimedOut => dir.problems.push(Problem::error(&epath, e.to_string())),
                 Err(e) => {
                     dir.clean_shutdown = Some(CleanShutdown::Unrecognised);
-                    dir.problems.push(Problem::warning(&epath, format!("cannot read marker: {e}")));
+                    let why = if denied(&e) { CANNOT_READ.to_string() } else { format!("cannot read marker: {e}") };
+                    dir.problems.push(Problem::warning(&epath, format!("{why}; the marker is there, so the dir was shut down cleanly")));
                 }
             },
             RECOVERY_POINT_FILE if role == LogDirRole::Data => has_checkpoint = true,
             META_PROPERTIES_FILE => match read_small(&epath, crate::fsread::limits::META_PROPERTIES).map_err(|e| (e.kind(), e.to_string())).and_then(|b| marker::parse_meta(&b).map_err(|e| (ErrorKind::InvalidData, e))) {
                 Ok(m) => dir.meta = Some(m),
                 Err((ErrorKind::TimedOut, e)) => dir.problems.push(Problem::error(&epath, e)),
+                // The broker (its owner) reads it; we could not check its ids.
+                Err((ErrorKind::PermissionDenied, _)) => dir.problems.push(Problem::warning(
+                    &epath,
+                    format!("{CANNOT_READ}; its broker and cluster ids are not checked"),
+                )),
                 Err((_, e)) => dir.problems.push(Problem::stops_start(
                     &epath,
                     format!("meta.properties is unreadable or invalid ({e}): Kafka refuses to start with it"),
@@ -271,12 +285,20 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
                 points
             }
             // Not corrupt, just not read: the partition dirs are skipped by the same deadline.
-            Err(e) if crate::fsread::expired() => {
+            Err((_, e)) if crate::fsread::expired() => {
                 dir.problems
                     .push(Problem::error(&cp, format!("not read: {e}")));
                 Default::default()
             }
-            Err(e) => {
+            Err((true, _)) => {
+                dir.recovery_checkpoint = CheckpointState::Unreadable;
+                dir.problems.push(Problem::warning(
+                    &cp,
+                    format!("{CANNOT_READ}; until it can, every segment of this dir is counted as recovering (the most the next start can need)"),
+                ));
+                Default::default()
+            }
+            Err((false, e)) => {
                 dir.recovery_checkpoint = CheckpointState::Corrupt;
                 dir.problems.push(Problem::error(
                     &cp,
@@ -349,7 +371,8 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
                     &epath,
                     format!("{name:?} is not a topic-partition directory: Kafka throws at start-up and this log dir fails"),
                 )
-                .with_fix("move it out of the log dir (for lost+found: point log.dirs at a subdirectory of the mount)"),
+                .with_fix("move it out of the log dir (for lost+found: point log.dirs at a subdirectory of the mount)")
+                .with_kind(crate::problem::ProblemKind::NotALogDir),
             ),
         }
     }
@@ -409,6 +432,7 @@ pub fn scan(config: &BrokerConfig, opts: &ScanOptions) -> Inventory {
                     canonical.display()
                 ),
             )
+            .with_kind(crate::problem::ProblemKind::DuplicateLogDir)
         })
         .collect();
     let mut dirs: Vec<(PathBuf, LogDirRole)> = config

@@ -76,9 +76,23 @@ pub fn scan_partition(
             return None;
         }
         Err(e) => {
-            problems.push(Problem::error(
+            // Our permission, not the broker's: a warning, the log-dir check is not about it.
+            let denied = e.kind() == std::io::ErrorKind::PermissionDenied;
+            problems.push(Problem::new(
+                if denied {
+                    crate::problem::Severity::Warning
+                } else {
+                    crate::problem::Severity::Error
+                },
                 path,
-                format!("cannot list: {e}; its segments are not counted"),
+                format!(
+                    "{}; its segments are not counted",
+                    if e.kind() == std::io::ErrorKind::PermissionDenied {
+                        super::CANNOT_READ.to_string()
+                    } else {
+                        format!("cannot list: {e}")
+                    }
+                ),
             ));
             return None;
         }

@@ -214,6 +214,29 @@ pub fn parse_size(s: &str) -> Option<u64> {
         .and_then(|v| u64::try_from(v).ok())
 }
 
+/// An INT config as Kafka's ConfigDef reads it (a Java int, so at most 2^31-1) with its
+/// `atLeast(min)` validator. Kafka refuses anything else when the topic is created or altered,
+/// so a value outside the range in a file describes no real topic.
+fn parse_int_at_least(s: &str, min: u64) -> Option<u64> {
+    parse_size(s).filter(|&v| v >= min && v <= i32::MAX as u64)
+}
+
+/// segment.bytes: `atLeast(LegacyRecord.RECORD_OVERHEAD_V0)` = 14 (the 1 MiB minimum of later
+/// releases is a version rule, checked with the version).
+fn parse_segment_bytes(s: &str) -> Option<u64> {
+    parse_int_at_least(s, 14)
+}
+
+/// segment.index.bytes: `atLeast(4)`, one offset-index entry's worth is the least Kafka takes.
+fn parse_segment_index_bytes(s: &str) -> Option<u64> {
+    parse_int_at_least(s, 4)
+}
+
+/// index.interval.bytes: `atLeast(0)`.
+fn parse_index_interval_bytes(s: &str) -> Option<u64> {
+    parse_int_at_least(s, 0)
+}
+
 /// cleanup.policy is a LIST: items trimmed, joined with ",".
 pub fn normalize_policy(s: &str) -> Option<String> {
     let items: Vec<&str> = s
@@ -238,7 +261,7 @@ pub(crate) fn pick<T>(
     key: &str,
     candidates: &[Candidate<'_>],
     kafka_default: &str,
-    parse: fn(&str) -> Option<T>,
+    (parse, expected): (fn(&str) -> Option<T>, &str),
     problems: &mut Vec<Problem>,
     problem_path: &Path,
 ) -> Valued<T> {
@@ -249,8 +272,9 @@ pub(crate) fn pick<T>(
             None => problems.push(Problem::warning(
                 problem_path,
                 format!(
-                    "{}: {key}={v:?} is not a valid value; ignored, the next level applies",
-                    c.place
+                    "{}: {key}={} is not a valid value (Kafka takes {expected}); ignored, the next level applies",
+                    c.place,
+                    crate::fsread::excerpt(v, 64)
                 ),
             )),
         }
@@ -330,7 +354,7 @@ pub(crate) fn resolve<'a>(
             SEGMENT_BYTES.topic,
             &chain(&SEGMENT_BYTES),
             SEGMENT_BYTES.kafka_default,
-            parse_size,
+            (parse_segment_bytes, "an int from 14 to 2147483647"),
             problems,
             problem_path,
         ),
@@ -338,7 +362,7 @@ pub(crate) fn resolve<'a>(
             SEGMENT_INDEX_BYTES.topic,
             &chain(&SEGMENT_INDEX_BYTES),
             SEGMENT_INDEX_BYTES.kafka_default,
-            parse_size,
+            (parse_segment_index_bytes, "an int from 4 to 2147483647"),
             problems,
             problem_path,
         ),
@@ -346,7 +370,7 @@ pub(crate) fn resolve<'a>(
             INDEX_INTERVAL_BYTES.topic,
             &chain(&INDEX_INTERVAL_BYTES),
             INDEX_INTERVAL_BYTES.kafka_default,
-            parse_size,
+            (parse_index_interval_bytes, "an int from 0 to 2147483647"),
             problems,
             problem_path,
         ),
@@ -354,7 +378,7 @@ pub(crate) fn resolve<'a>(
             CLEANUP_POLICY.topic,
             &chain(&CLEANUP_POLICY),
             CLEANUP_POLICY.kafka_default,
-            normalize_policy,
+            (normalize_policy, "a list of delete and compact"),
             problems,
             problem_path,
         ),

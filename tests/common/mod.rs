@@ -1,6 +1,8 @@
 //! Shared by the CLI tests.
 #![allow(dead_code)] // each test crate uses a part
 
+pub mod java;
+
 use assert_cmd::Command;
 
 /// The binary with the environment that would change the model removed (the broker's JVM
@@ -109,7 +111,7 @@ pub fn proc_tree(root: &std::path::Path, pid: i32, maps: &[u8], like: &std::path
     std::fs::create_dir_all(dir.join("fd")).unwrap();
     std::fs::create_dir_all(root.join("sys/vm")).unwrap();
     std::fs::write(dir.join("maps"), maps).unwrap();
-    for f in ["status", "limits"] {
+    for f in ["status", "limits", "cmdline"] {
         std::fs::write(dir.join(f), std::fs::read(like.join(f)).unwrap()).unwrap();
     }
     std::fs::write(root.join("sys/vm/max_map_count"), "262144\n").unwrap();

@@ -77,7 +77,10 @@ pub fn render(r: &Report) -> String {
         escape(b.host.as_deref().unwrap_or("?")),
         escape(b.cluster_id.as_deref().unwrap_or("?")),
         escape(&r.kafka.version),
-        name(&r.kafka.version_source),
+        match &r.kafka.assumed {
+            Some(a) => format!("assumed: the most demanding release of {}", a.range),
+            None => name(&r.kafka.version_source),
+        },
         name(&r.scenario),
         escape(&b.checked_at),
     );
@@ -153,19 +156,32 @@ pub fn render(r: &Report) -> String {
         for rec in &r.recommendations {
             let _ = writeln!(
                 out,
-                "- **{}**: from {} to {} ({})",
+                "- {} **{}**: from {} to {} ({})",
+                name(&rec.kind),
                 escape(rec.setting),
                 escape(&rec.current),
                 escape(&rec.recommended),
                 escape(&rec.reason)
             );
             if !rec.paste.is_empty() {
+                let _ = match &rec.file {
+                    Some(file) => writeln!(out, "\n  In `{}`:", file.replace('`', "'")),
+                    None => writeln!(out, "\n  Run:"),
+                };
                 let f = fence(&rec.paste);
                 let _ = writeln!(out, "\n  {f}text");
                 for line in &rec.paste {
                     let _ = writeln!(out, "  {line}");
                 }
                 let _ = writeln!(out, "  {f}");
+                if !rec.then.is_empty() {
+                    let f = fence(&rec.then);
+                    let _ = writeln!(out, "\n  Then:\n\n  {f}text");
+                    for line in &rec.then {
+                        let _ = writeln!(out, "  {line}");
+                    }
+                    let _ = writeln!(out, "  {f}");
+                }
             }
             out.push('\n');
         }

@@ -49,6 +49,11 @@ pub fn verdict_head(r: &Report, color: bool, width: usize) -> String {
             r.checks.len()
         )
     };
+    if let Some(a) = &r.kafka.assumed {
+        // The verdict rests on the assumption, so it stands on the verdict's own line.
+        out.pop();
+        let _ = writeln!(out, "; Kafka {} assumed ({})", r.kafka.version, a.range);
+    }
     for (i, c) in bad.iter().enumerate() {
         let lead = format!("  [{}/{}] {}: ", i + 1, bad.len(), c.id);
         let _ = writeln!(out, "{lead}{}", wrap(&c.summary, width, lead.len(), 6));
@@ -95,6 +100,15 @@ pub fn render_styled(r: &Report, style: &crate::output::Style) -> String {
     let mut out = verdict_head(r, color, width);
     out.push('\n');
     let c = &r.config;
+    if let Some(a) = &r.kafka.assumed {
+        let assumed = format!(
+            "Kafka version assumed: {}, the most demanding release of {} ({}); pass --kafka-version",
+            r.kafka.version,
+            a.range,
+            a.because.join(", ")
+        );
+        let _ = writeln!(out, "{}", wrap(&assumed, width, 0, 2));
+    }
     let header = format!(
         "Kafka {} ({}), {} mode, scenario {}; log.segment.bytes={}, log.index.size.max.bytes={}, {} recovery thread(s) per dir",
         r.kafka.version,
@@ -321,12 +335,29 @@ pub fn render_styled(r: &Report, style: &crate::output::Style) -> String {
     if !r.recommendations.is_empty() {
         let _ = writeln!(out, "\nRecommendations:");
         for rec in &r.recommendations {
-            let head = format!("{}: {} -> {}", rec.setting, rec.current, rec.recommended);
+            let head = format!(
+                "[{}] {}: {} -> {}",
+                name(&rec.kind),
+                rec.setting,
+                rec.current,
+                rec.recommended
+            );
             let _ = writeln!(out, "  {}", wrap(&head, width, 2, 6));
             if style.explain {
                 let _ = writeln!(out, "      {}", wrap(&rec.reason, width, 6, 6));
             }
+            let _ = match &rec.file {
+                Some(f) => writeln!(out, "    in {f}:"),
+                None => writeln!(out, "    run:"),
+            };
             for line in &rec.paste {
+                let _ = writeln!(out, "      {line}");
+            }
+            // Commands are copied as they are, like the lines above: indented, never wrapped.
+            if !rec.then.is_empty() {
+                let _ = writeln!(out, "    then:");
+            }
+            for line in &rec.then {
                 let _ = writeln!(out, "      {line}");
             }
         }
