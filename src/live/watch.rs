@@ -88,16 +88,17 @@ impl SamplingCost {
     }
 }
 
-/// CPU time (user + system) the calling thread has used so far.
+/// CPU time (user + system) the calling thread has used so far. CLOCK_THREAD_CPUTIME_ID, not
+/// getrusage(RUSAGE_THREAD): the latter is kept in scheduler ticks on most kernels, so a sample
+/// that costs a millisecond reads as 0 or as a whole tick.
 pub fn thread_cpu_time() -> Duration {
-    // SAFETY: getrusage fills the zeroed struct; RUSAGE_THREAD is Linux's per-thread usage.
-    let ru = unsafe {
-        let mut ru: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_THREAD, &mut ru);
-        ru
+    // SAFETY: clock_gettime fills the zeroed timespec; the clock id is a Linux constant.
+    let ts = unsafe {
+        let mut ts: libc::timespec = std::mem::zeroed();
+        libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts);
+        ts
     };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(ru.ru_utime) + tv(ru.ru_stime)
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 #[derive(Debug, Clone, Default)]
