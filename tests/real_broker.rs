@@ -6,42 +6,13 @@
 //! The full matrix is `scripts/rb-matrix` (docs/accuracy.md), not part of this test.
 
 use serde_json::Value;
+#[path = "common/mod.rs"]
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
 const RELEASES: [&str; 2] = ["4.0.0", "4.1.1"];
-
-fn have(tool: &str, arg: &str) -> bool {
-    Command::new(tool)
-        .arg(arg)
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-}
-
-/// None (skip) when a tool is missing outside CI; a missing tool under CI fails the test, since
-/// .ci/install-kafka installs them and a test that silently never runs proves nothing.
-fn tools_present() -> bool {
-    let missing: Vec<&str> = [
-        ("java", "-version"),
-        ("javac", "-version"),
-        ("mvn", "-v"),
-        ("python3", "--version"),
-    ]
-    .into_iter()
-    .filter(|(t, a)| !have(t, a))
-    .map(|(t, _)| t)
-    .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "real-broker test needs {missing:?} on PATH under CI (.ci/install-kafka installs them)"
-    );
-    eprintln!("SKIPPED: real-broker test: {missing:?} not on PATH");
-    false
-}
 
 fn run_case(version: &str, scenario: &str, out: &Path) -> Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/real-broker");
@@ -81,7 +52,7 @@ fn within(r: &Value, est: &str, low: &str, slack: f64, measured: &str) {
 
 #[test]
 fn real_brokers_restart_as_the_model_predicts() {
-    if !tools_present() {
+    if !common::java::real_broker_tools_present("real-broker test") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -5,45 +5,15 @@
 //! Without java, javac, mvn, python3 or the harness the test skips with a message; under CI it
 //! fails instead.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
-fn have(tool: &str, arg: &str) -> bool {
-    Command::new(tool)
-        .arg(arg)
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn ready() -> bool {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut missing: Vec<&str> = [
-        ("java", "-version"),
-        ("javac", "-version"),
-        ("mvn", "-v"),
-        ("python3", "--version"),
-    ]
-    .into_iter()
-    .filter(|(t, a)| !have(t, a))
-    .map(|(t, _)| t)
-    .collect();
-    if !root.join("scripts/realbroker/run.py").is_file() {
-        missing.push("scripts/realbroker (the real-broker harness)");
-    }
-    if missing.is_empty() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "real-broker gate test needs {missing:?} under CI"
-    );
-    eprintln!("SKIPPED: real-broker gate test: {missing:?} missing");
-    false
-}
-
 #[test]
 fn the_gate_stops_an_unsafe_real_start_and_lets_a_safe_one_go() {
-    if !ready() {
+    if !common::java::real_broker_tools_present("real-broker gate test") {
         return;
     }
     let out = tempfile::tempdir().unwrap();

@@ -43,3 +43,39 @@ pub fn javac(file: &str, out: &Path) {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// What the real-broker harness needs (java, javac, mvn, python3 and the harness itself); else
+/// false after naming what is missing, or a failure under CI, where .ci/install-kafka installs
+/// them and a test that silently never runs would prove nothing. `what` names the test.
+pub fn real_broker_tools_present(what: &str) -> bool {
+    let run = |tool: &str, arg: &str| {
+        Command::new(tool)
+            .arg(arg)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let mut missing: Vec<&str> = [
+        ("java", "-version"),
+        ("javac", "-version"),
+        ("mvn", "-v"),
+        ("python3", "--version"),
+    ]
+    .into_iter()
+    .filter(|(t, a)| !run(t, a))
+    .map(|(t, _)| t)
+    .collect();
+    let harness = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/realbroker/run.py");
+    if !harness.is_file() {
+        missing.push("scripts/realbroker (the real-broker harness)");
+    }
+    assert!(
+        missing.is_empty() || std::env::var_os("CI").is_none(),
+        "{what} needs {missing:?} under CI (.ci/install-kafka installs them)"
+    );
+    if !missing.is_empty() {
+        eprintln!("SKIPPED: {what}: {missing:?} missing");
+    }
+    missing.is_empty()
+}
