@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use crate::bounds;
 use crate::commands::check::CheckArgs;
 use crate::config::jvm::parse_jvm_size;
 use crate::kafka_version::KafkaVersion;
@@ -119,26 +120,49 @@ impl CheckOptions {
             scenario: a.scenario,
             version,
             jvm: JvmFlags {
-                heap: a.heap.as_deref().map(|h| size("--heap", h)).transpose()?,
+                heap: a
+                    .heap
+                    .as_deref()
+                    .map(|h| size("--heap", h).and_then(|n| bounds::size("--heap", n)))
+                    .transpose()?,
                 jvm_opts: a.jvm_opts.clone(),
             },
             baseline: BaselineFlags {
                 vm: a
                     .baseline_vm
                     .as_deref()
-                    .map(|v| size("--baseline-vm", v))
+                    .map(|v| {
+                        size("--baseline-vm", v).and_then(|n| bounds::size("--baseline-vm", n))
+                    })
                     .transpose()?,
-                maps: a.baseline_maps,
-                fds: a.baseline_fds,
+                maps: a
+                    .baseline_maps
+                    .map(|n| bounds::count("--baseline-maps", n, 0, bounds::MAX_MAPS))
+                    .transpose()?,
+                fds: a
+                    .baseline_fds
+                    .map(|n| bounds::count("--baseline-fds", n, 0, bounds::MAX_FILES))
+                    .transpose()?,
             },
-            connections: a.connections,
-            cores: a.cores.unwrap_or_else(|| {
-                std::thread::available_parallelism().map_or(1, |n| n.get() as u64)
-            }),
-            malloc_arena_max: a.malloc_arena_max.or_else(|| {
+            connections: bounds::count("--connections", a.connections, 0, bounds::MAX_FILES)?,
+            cores: match a.cores {
+                Some(n) => bounds::count("--cores", n, 1, bounds::MAX_CORES)?,
+                None => std::thread::available_parallelism().map_or(1, |n| n.get() as u64),
+            },
+            malloc_arena_max: match a.malloc_arena_max {
+                Some(n) => Some(bounds::count(
+                    "--malloc-arena-max",
+                    n,
+                    1,
+                    bounds::MAX_CORES,
+                )?),
+                None => None,
+            }
+            .or_else(|| {
                 std::env::var("MALLOC_ARENA_MAX")
                     .ok()
                     .and_then(|v| v.trim().parse().ok())
+                    .filter(|n| (1..=bounds::MAX_CORES).contains(n))
             }),
             recovery_rate: size("--recovery-rate", &a.recovery_rate)?.max(1),
             topic_config: a.topic_config.clone(),
@@ -158,7 +182,7 @@ impl CheckOptions {
                 user: a.user.clone(),
                 ..LimitInputs::default()
             },
-            recovery_warn_seconds: a.recovery_warn,
+            recovery_warn_seconds: bounds::seconds("--recovery-warn", a.recovery_warn)?,
             quiet: a.quiet,
         })
     }

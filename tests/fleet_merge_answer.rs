@@ -359,3 +359,40 @@ fn a_row_failing_on_log_dirs_shows_that_check_and_its_fix() {
     );
     assert_eq!(fields[col("duplicate_broker_id")], "false");
 }
+
+/// `merge reports/ --format json --output reports/fleet.json`, run twice: the answer of the
+/// first run is not a broker of the second. Named as an input, it is refused for what it is.
+#[test]
+fn the_merged_answer_is_never_merged_as_a_broker() {
+    let d = tempfile::tempdir().unwrap();
+    put(
+        d.path(),
+        "k1.json",
+        &report("k1", 1, "pass", "2026-11-25T10:00:00Z"),
+    );
+    let dir = d.path().to_str().unwrap();
+    let out = d.path().join("fleet.json");
+    let out_s = out.to_str().unwrap();
+    for _ in 0..2 {
+        let r = merge(&[dir, "--format", "json", "--output", out_s]);
+        assert_eq!(r.code, 0, "{}", r.err);
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        assert_eq!(
+            v["clusters"][0]["brokers"].as_array().unwrap().len(),
+            1,
+            "{v}"
+        );
+    }
+    let r = merge(&[dir, "--format", "json"]);
+    assert_eq!(
+        r.code, 1,
+        "without --output it is an input, and not a report"
+    );
+    assert!(
+        r.err.contains(
+            "fleet.json: a merged fleet answer (merge --format json), not a check report"
+        ),
+        "{}",
+        r.err
+    );
+}

@@ -289,6 +289,11 @@ fn absurd_numeric_flags_are_errors_naming_the_flag() {
         ("--timeout", "0"),
         ("--threads", "20000"),
         ("--threads", "0"),
+        // Past these, sums wrapped (release) or overflowed (debug), or a recommendation looped.
+        ("--baseline-maps", "18446744073709551615"),
+        ("--connections", "18446744073709551615"),
+        ("--cores", "0"),
+        ("--recovery-warn", "NaN"),
     ] {
         let r = check_json(&["--log-dirs", l, flag, v]);
         assert_eq!(r.code, Some(2), "{flag} {v}: {}", r.stderr);
@@ -573,4 +578,38 @@ fn merge_streams_a_large_report() {
     let (r, rss) = preflight_rss(&["merge", big.to_str().unwrap(), "--format", "json"]);
     assert!(r.code.is_some_and(|c| c < 2), "{}", r.stderr);
     assert!(rss < 64 << 10, "peak RSS {rss} KiB");
+}
+
+/// A read stuck in the kernel (a hung mount) cannot be interrupted: past --timeout plus the
+/// grace the run is given up with exit 2, naming what was still being read.
+#[test]
+fn a_read_stuck_past_the_deadline_is_given_up_naming_the_file() {
+    use clap::Parser;
+    use kafka_preflight::cli::{Cli, Command as Sub};
+    let cli = Cli::try_parse_from([
+        "kafka-preflight",
+        "check",
+        "--log-dirs",
+        "/nonexistent",
+        "--timeout",
+        "0.05",
+    ])
+    .unwrap();
+    let Sub::Check(args) = cli.command else {
+        unreachable!()
+    };
+    let opts = kafka_preflight::options::CheckOptions::from_args(&args).unwrap();
+    let stuck = PathBuf::from("/mnt/hung-nfs/recovery-point-offset-checkpoint");
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let s = stuck.clone();
+    let e = kafka_preflight::pipeline::with_watchdog(&opts, move || {
+        let _reading = kafka_preflight::fsread::in_flight(&s);
+        let _ = wait.recv();
+        Ok(())
+    })
+    .unwrap_err()
+    .to_string();
+    drop(release);
+    assert!(e.contains("--timeout"), "{e}");
+    assert!(e.contains(&stuck.display().to_string()), "{e}");
 }

@@ -52,7 +52,7 @@ pub fn exit_code(f: &Fleet, fail_on: FailOn, accept_unreadable: bool) -> u8 {
 }
 
 pub fn run(args: MergeArgs) -> anyhow::Result<u8> {
-    let f = fleet::merge(&args.inputs);
+    let f = fleet::merge(&args.inputs, args.output.as_deref());
     // Unreadable files always go to stderr too: CSV must stay parseable, and a broker whose
     // report is missing from the table is a broker nobody checked.
     for e in &f.errors {

@@ -288,7 +288,15 @@ impl Fleet {
 
 /// Expands the arguments: a file is itself, a dir is its `*.json` files (sorted, so the output
 /// does not depend on directory order). Problems become per-argument errors, never a stop.
-pub fn expand(args: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
+/// `written` (merge's own `--output`) is left out of a directory: the answer written next to
+/// the reports last time is not a broker.
+pub fn expand(args: &[PathBuf], written: Option<&Path>) -> (Vec<PathBuf>, Vec<FileError>) {
+    let same = |p: &Path| {
+        written.is_some_and(|w| match (p.canonicalize(), w.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        })
+    };
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for a in args {
@@ -305,6 +313,7 @@ pub fn expand(args: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
                                 && !p
                                     .file_name()
                                     .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                                && !same(p)
                         })
                         .collect();
                     found.sort();
@@ -339,6 +348,8 @@ struct Slim {
     recommendations: Option<serde_json::Value>,
     estimate: Option<SlimEstimate>,
     inventory: Option<SlimInventory>,
+    /// Only whether it is there: a merged fleet answer has it, a check report never.
+    clusters: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -356,6 +367,12 @@ struct SlimInventory {
 /// Streams one report file (a regular file only: a FIFO would block) and parses it as [`parse`]
 /// does, in memory bounded by the fields the merge uses rather than by the file.
 pub fn read_report(f: &Path) -> Result<InReport, String> {
+    read_slim(f).and_then(checked)
+}
+
+/// The streaming half of [`read_report`]: the fields the merge uses as one JSON object, not yet
+/// checked, so a report refused later (a newer schema) still tells whose it is.
+fn read_slim(f: &Path) -> Result<serde_json::Value, String> {
     let (r, _) = crate::fsread::Reader::open(f, crate::fsread::Follow::Yes, None)
         .map_err(|e| format!("cannot read: {e}"))?;
     let mut r = std::io::BufReader::with_capacity(256 << 10, r);
@@ -392,6 +409,10 @@ pub fn read_report(f: &Path) -> Result<InReport, String> {
         }
     };
     put("schema_version", slim.schema_version);
+    put(
+        "clusters",
+        slim.clusters.map(|_| serde_json::Value::Bool(true)),
+    );
     put("broker", slim.broker);
     put("verdict", slim.verdict);
     put("checks", slim.checks);
@@ -404,7 +425,7 @@ pub fn read_report(f: &Path) -> Result<InReport, String> {
         "inventory",
         slim.inventory.and_then(|i| serde_json::to_value(i).ok()),
     );
-    checked(serde_json::Value::Object(m))
+    Ok(serde_json::Value::Object(m))
 }
 
 /// Parses one report. The schema_version is looked at before the typed parse, so a newer
@@ -419,6 +440,13 @@ pub fn parse(text: &str) -> Result<InReport, String> {
 }
 
 fn checked(v: serde_json::Value) -> Result<InReport, String> {
+    // It has a verdict and a schema_version too, and would pass as a broker named after it.
+    if v.get("clusters").is_some() {
+        return Err(
+            "a merged fleet answer (merge --format json), not a check report: merge the reports it was made from"
+                .into(),
+        );
+    }
     match v.get("schema_version").and_then(serde_json::Value::as_u64) {
         None => {
             return Err(
@@ -526,19 +554,10 @@ pub fn row(file: &Path, r: &InReport) -> Result<BrokerRow, String> {
 }
 
 /// What can still be read of the broker block of a report that cannot be merged (a newer
-/// schema, a field of the wrong type elsewhere); nothing for text that is not JSON, and nothing
-/// for a file too large to hold whole (the identity is a courtesy, not worth unbounded memory).
-fn identity_of(f: &Path) -> InBroker {
-    const IDENTITY_LIMIT: u64 = 16 << 20;
-    crate::fsread::read_string_bounded(f, IDENTITY_LIMIT)
-        .map(|text| identity(&text))
-        .unwrap_or_default()
-}
-
-fn identity(text: &str) -> InBroker {
-    serde_json::from_str::<serde_json::Value>(text)
-        .ok()
-        .and_then(|v| v.get("broker").cloned())
+/// schema, a field of the wrong type elsewhere); nothing for text that is not JSON.
+fn identity(v: &serde_json::Value) -> InBroker {
+    v.get("broker")
+        .cloned()
         .and_then(|b| serde_json::from_value(b).ok())
         .unwrap_or_default()
 }
@@ -579,17 +598,18 @@ fn order(a: &BrokerRow, b: &BrokerRow) -> std::cmp::Ordering {
 
 /// Reads every argument and merges what could be read; what could not lands in `errors` and
 /// as an `unknown` broker.
-pub fn merge(args: &[PathBuf]) -> Fleet {
-    let (files, mut errors) = expand(args);
+pub fn merge(args: &[PathBuf], written: Option<&Path>) -> Fleet {
+    let (files, mut errors) = expand(args, written);
     let mut rows = Vec::new();
     for f in files {
-        let res = read_report(&f).and_then(|r| row(&f, &r));
+        let slim = read_slim(&f);
+        let res = slim.clone().and_then(checked).and_then(|r| row(&f, &r));
         match res {
             Ok(r) => rows.push(r),
             Err(error) => errors.push(FileError {
                 file: f.display().to_string(),
                 error,
-                identity: identity_of(&f),
+                identity: slim.map(|v| identity(&v)).unwrap_or_default(),
             }),
         }
     }
@@ -705,11 +725,14 @@ mod tests {
         )
         .unwrap();
         let mut future = FileError::new("/r/b.json", "schema_version 2 is newer");
-        future.identity = identity(
-            r#"{"schema_version": 2, "broker": {"host": "b", "broker_id": 2, "cluster_id": "c"}}"#,
-        );
+        future.identity = identity(&serde_json::json!(
+            {"schema_version": 9, "broker": {"host": "b", "broker_id": 2, "cluster_id": "c"}}
+        ));
         let corrupt = FileError::new("/r/c.json", "not a JSON report");
-        assert_eq!(identity("{\"broker\": {"), InBroker::default());
+        assert_eq!(
+            identity(&serde_json::json!({"broker": 7})),
+            InBroker::default()
+        );
         let f = from_rows(vec![pass], vec![future, corrupt]);
         assert_eq!(f.verdict, Some(Status::Unknown));
         assert_eq!(f.errors.len(), 2);

@@ -330,10 +330,24 @@ pub fn parse_sweep(v: &str) -> anyhow::Result<(SweepParam, Vec<u64>)> {
     Ok((param, values))
 }
 
+/// Topics a plan models (each is an entry per log dir; a million is beyond any cluster).
+pub const MAX_TOPICS: u64 = 1_000_000;
+
 /// Checks the workload numbers a user typed, naming the flag.
 pub fn validate(w: &Workload) -> anyhow::Result<()> {
     if w.partitions == 0 {
         bail!("--partitions 0: expected at least one partition");
+    }
+    // Each (topic, log dir) pair is one entry of the inventory: partitions cost nothing, topics do.
+    if w.topics > MAX_TOPICS {
+        bail!("--topics {}: expected at most {MAX_TOPICS}", w.topics);
+    }
+    if w.topics > w.partitions {
+        bail!(
+            "--topics {}: more topics than partitions ({}); every topic has at least one",
+            w.topics,
+            w.partitions
+        );
     }
     if w.log_dirs.is_empty() {
         bail!("--log-dirs-count 0: expected at least one log dir");

@@ -197,12 +197,17 @@ fn plan_dir(path: &Path, role: LogDirRole, metadata_here: bool) -> DirPlan {
         }
         // FIFOs, sockets and devices: opening or reading one can block forever. Listed, never read.
         if !target.is_file() {
-            let known = [
-                marker::CLEAN_SHUTDOWN_FILE,
-                RECOVERY_POINT_FILE,
-                META_PROPERTIES_FILE,
-            ];
-            if known.contains(&name.as_str()) {
+            if name == marker::CLEAN_SHUTDOWN_FILE && role == LogDirRole::Data {
+                // Before 3.7 Kafka only checks that the marker exists; 3.7+ reads it too.
+                dir.clean_shutdown = Some(CleanShutdown::Unrecognised);
+                dir.problems.push(Problem::error(
+                    &epath,
+                    format!(
+                        "{}: not read; Kafka 3.7+ reads this marker and cannot (a FIFO blocks its start), older releases count its presence as a clean shutdown",
+                        non_regular_kind(target)
+                    ),
+                ));
+            } else if [RECOVERY_POINT_FILE, META_PROPERTIES_FILE].contains(&name.as_str()) {
                 dir.problems.push(Problem::stops_start(
                     &epath,
                     format!(
