@@ -166,14 +166,17 @@ class Broker:
             [self.java, "-Xmx256m", "-Dzookeeper.admin.enableServer=false", "-Dzookeeper.jmx.log4j.disable=true", self.log_config(self.home / "zookeeper.log"),
              "-cp", self.cp, "org.apache.zookeeper.server.ZooKeeperServerMain", str(cfg)],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        # Ready once it logs its bind. Not by connecting: ZooKeeper 3.4 on Java 17 spins, logging
+        # "caught end of stream exception" forever, on a connection closed without a session.
+        log = self.home / "zookeeper.log"
         deadline = time.time() + 60
         while time.time() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.zk_port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("zookeeper did not listen within 60 s")
+            if log.exists() and "binding to port" in log.read_text(errors="replace"):
+                return
+            if self.zk_proc.poll() is not None:
+                break
+            time.sleep(0.3)
+        raise RuntimeError(f"zookeeper did not listen within 60 s: see {log}")
 
     def stop_zookeeper(self):
         if self.zk_proc:

@@ -75,6 +75,7 @@ def prepare(a, out):
         points = read_checkpoint(br.logs / "recovery-point-offset-checkpoint")
         if not any(v > 0 for k, v in points.items() if k in before):
             return br, before
+        br.stop_zookeeper()
         print(f"real-broker: attempt {attempt + 1}: the recovery-point checkpoint was written "
               "before the kill (first run over 30 s); starting over", file=sys.stderr)
     raise RuntimeError("could not kill the broker before its first recovery-point checkpoint "
