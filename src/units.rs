@@ -65,6 +65,15 @@ pub fn duration(seconds: f64) -> String {
     }
 }
 
+/// A measured time: tenths of a second under a minute (`0.3s`, `12.4s`), else [`duration`].
+pub fn elapsed(seconds: f64) -> String {
+    if seconds.is_finite() && seconds < 59.95 {
+        format!("{:.1}s", seconds.max(0.0))
+    } else {
+        duration(seconds)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,12 +16,48 @@ pub const MARGIN: f64 = 1.25;
 /// Kafka's ops docs: at least 100 000 allowed fds as a starting point.
 pub const KAFKA_DOC_NOFILE: u64 = 100_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pass,
     Warn,
     Fail,
+}
+
+/// The one spelling of a status: lower case in JSON, CSV and metrics labels, upper case where
+/// people read it. Every output takes its words from here.
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Warn => "WARN",
+            Status::Fail => "FAIL",
+        }
+    }
+
+    /// [`Status::label`], or "-" where a side has no status (a check a config does not have).
+    pub fn label_or_dash(s: Option<Status>) -> &'static str {
+        s.map_or("-", Status::label)
+    }
 }
 
 /// The checks, in the order every output lists them.

@@ -204,7 +204,7 @@ fn inspect_counts_exactly_the_jvms_index_mappings() {
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
     assert!(
-        table.contains("index mappings (.index, .timeindex): 10 map areas, 640.0 KiB, 7 files"),
+        table.contains("Index mappings (.index, .timeindex): 10 map areas, 640.0 KiB, 7 files"),
         "{table}"
     );
 }
@@ -361,15 +361,20 @@ fn watch_a_start_that_dies_with_map_failed_under_ulimit_v() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("ended: the process exited with status 1"),
-        "{stdout}"
+        stdout.starts_with("FAIL: pid ")
+            && stdout
+                .lines()
+                .next()
+                .unwrap()
+                .contains("the process exited with status 1"),
+        "the verdict first: {stdout}"
     );
     assert!(
         stdout.contains("Caused by: java.lang.OutOfMemoryError: Map failed"),
         "the last Map failed line of this start, not the earlier one: {stdout}"
     );
     assert!(
-        stdout.contains("peak came within 5% of RLIMIT_AS (ulimit -v)"),
+        stdout.contains("] virtual memory: ") && stdout.contains("(ulimit -v),"),
         "{stdout}"
     );
     assert!(!stdout.contains("an earlier start"), "{stdout}");

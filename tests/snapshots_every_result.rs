@@ -59,6 +59,8 @@ fn every_help() {
         "inspect",
         "watch",
         "merge",
+        "audit",
+        "gate",
         "completions",
         "man",
     ] {
@@ -146,8 +148,60 @@ fn merge_in_every_format() {
 fn inspect_in_every_format() {
     let dir = tmp();
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/proc/host");
-    for f in ["table", "json"] {
+    for f in ["table", "json", "markdown", "csv", "prometheus"] {
         let text = run(dir.path(), &["inspect", "--proc-root", root, "--format", f]);
         common::snapshot(&format!("inspect_{f}"), &text.replace(root, "[PROC]"));
+    }
+}
+
+/// The sampling times and counts of a short watch of the fixture process vary run to run.
+fn redact_timing(text: &str) -> String {
+    let mut t = text.to_string();
+    for (re, to) in [
+        (r"after [\d.]+s", "after [T]"),
+        (r"for [\d.]+s \([\d,]+ samples", "for [T] ([N] samples"),
+        (
+            r"[\d.]+ ms mean, [\d.]+ ms max \([\d.]+ ms CPU mean\)",
+            "[T] ms mean, [T] ms max ([T] ms CPU mean)",
+        ),
+        (
+            r#""(samples|watched_ms|mean_us|max_us|over_interval|mean_cpu_us|max_cpu_us)": \d+"#,
+            r#""$1": [N]"#,
+        ),
+        (r"(?m)^.*samples took longer than the.*\n(    .*\n)*", ""),
+    ] {
+        t = regex::Regex::new(re)
+            .unwrap()
+            .replace_all(&t, to)
+            .into_owned();
+    }
+    t
+}
+
+#[test]
+fn watch_in_every_format() {
+    let dir = tmp();
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/proc/host");
+    for f in ["table", "json", "markdown", "csv", "prometheus"] {
+        let args = [
+            "watch",
+            "--pid",
+            "4242",
+            "--proc-root",
+            root,
+            "--interval",
+            "50ms",
+            "--duration",
+            "200ms",
+            "--settle",
+            "0",
+            "--format",
+            f,
+        ];
+        let text = run(dir.path(), &args);
+        common::snapshot(
+            &format!("watch_{f}"),
+            &redact_timing(&text.replace(root, "[PROC]")),
+        );
     }
 }

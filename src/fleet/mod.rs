@@ -35,12 +35,36 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
+    /// The check status this is, None for `Unknown` (the merge's own).
+    pub fn known(self) -> Option<crate::verdict::Status> {
+        use crate::verdict::Status as V;
         match self {
-            Status::Pass => "pass",
-            Status::Warn => "warn",
-            Status::Unknown => "unknown",
-            Status::Fail => "fail",
+            Status::Pass => Some(V::Pass),
+            Status::Warn => Some(V::Warn),
+            Status::Unknown => None,
+            Status::Fail => Some(V::Fail),
+        }
+    }
+
+    /// Spelled as [`crate::verdict::Status::as_str`] spells the three it shares.
+    pub fn as_str(self) -> &'static str {
+        self.known()
+            .map_or("unknown", crate::verdict::Status::as_str)
+    }
+
+    pub fn label(self) -> &'static str {
+        self.known()
+            .map_or("UNKNOWN", crate::verdict::Status::label)
+    }
+}
+
+impl From<crate::verdict::Status> for Status {
+    fn from(s: crate::verdict::Status) -> Status {
+        use crate::verdict::Status as V;
+        match s {
+            V::Pass => Status::Pass,
+            V::Warn => Status::Warn,
+            V::Fail => Status::Fail,
         }
     }
 }

@@ -56,11 +56,7 @@ pub fn render(r: &Report, config: &Path, hatch: &Hatch) -> String {
 }
 
 fn status_word(s: Status) -> &'static str {
-    match s {
-        Status::Fail => "FAIL",
-        Status::Warn => "WARN",
-        Status::Pass => "PASS",
-    }
+    s.label()
 }
 
 fn value(c: &Check, v: u64) -> String {

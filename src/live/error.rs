@@ -48,6 +48,15 @@ impl LiveError {
         matches!(self, LiveError::PermissionDenied { .. })
     }
 
+    /// This error for the user: a permission error also says how to rerun `args` so it can
+    /// read the process (as root, or as the broker's user); other errors are already specific.
+    pub fn with_rerun_hint(self, args: &str) -> anyhow::Error {
+        match self.rerun_hint(args) {
+            Some(hint) => anyhow::anyhow!("{self}.\nTo read it, {hint}"),
+            None => anyhow::Error::new(self),
+        }
+    }
+
     /// The command line an operator should re-run, for permission errors. `args` is the
     /// subcommand and its flags as typed (e.g. `inspect --pid 1234`).
     pub fn rerun_hint(&self, args: &str) -> Option<String> {

@@ -28,6 +28,7 @@ pub mod maps;
 pub mod measure;
 pub mod parse;
 pub mod proc;
+pub mod session;
 pub mod watch;
 
 pub use broker_process::{identify, BrokerProcess};

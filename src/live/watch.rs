@@ -1,11 +1,12 @@
 //! The time series `watch` records: samples, peaks, the settle rule, and CSV output.
 
 use std::io::Write;
+use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
 
 use serde::Serialize;
 
-use super::measure::Sample;
+use super::measure::{Headroom, Limits, Sample};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Point {
@@ -205,6 +206,90 @@ impl Settle {
         }
         self.window_ms > 0 && t_ms.saturating_sub(self.since_ms) >= self.window_ms
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum End {
+    /// The process is gone. Exit code or signal only when watch started it.
+    Exited {
+        exit_code: Option<i32>,
+        signal: Option<i32>,
+    },
+    Settled {
+        unchanged_ms: u64,
+    },
+    LogLine {
+        line: String,
+    },
+    Duration,
+    Interrupted,
+}
+
+impl End {
+    pub fn died(&self) -> bool {
+        matches!(self, End::Exited { .. })
+    }
+
+    pub fn describe(&self, started: bool) -> String {
+        match self {
+            End::Exited {
+                exit_code: Some(c), ..
+            } => format!("the process exited with status {c}"),
+            End::Exited {
+                signal: Some(s), ..
+            } => format!("the process was killed by signal {s}"),
+            End::Exited { .. } if started => "the process exited".into(),
+            End::Exited { .. } => {
+                "the process exited (its exit status is known only to its parent)".into()
+            }
+            End::Settled { unchanged_ms } => format!(
+                "VmSize and map areas unchanged for {:.1} s: log loading is over",
+                *unchanged_ms as f64 / 1000.0
+            ),
+            End::LogLine { line } => format!("log line matched: {line}"),
+            End::Duration => "--duration reached".into(),
+            End::Interrupted => "interrupted".into(),
+        }
+    }
+}
+
+pub fn end_of(status: std::process::ExitStatus) -> End {
+    End::Exited {
+        exit_code: status.code(),
+        signal: status.signal(),
+    }
+}
+
+/// What `watch` found, in every format: JSON (this struct, schema_version 1), table, markdown.
+#[derive(Debug, Clone, Serialize)]
+pub struct WatchReport {
+    pub schema_version: u32,
+    /// The process sampled: the started command, or the JVM it started.
+    pub pid: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_pid: Option<i32>,
+    pub started_by_watch: bool,
+    pub samples: usize,
+    pub interval_ms: u64,
+    /// What each sample cost; when it exceeds the interval the series is coarser than asked.
+    pub sampling: SamplingCost,
+    /// VmPeak above every sampled VmSize: a peak between samples that only the kernel saw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vm_peak_between_samples_bytes: Option<u64>,
+    pub watched_ms: u64,
+    pub ended: End,
+    pub peaks: Peaks,
+    pub limits: Option<Limits>,
+    /// Headroom left at the peaks (VmPeak, map areas, fds), percent of the soft limit.
+    pub headroom_at_peak: Headroom,
+    /// Last line containing "Map failed" appended to `log` while watching.
+    pub last_map_failed_line: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub still_running: Option<bool>,
+    /// The broker log that was followed (`--log`).
+    #[serde(skip)]
+    pub log: Option<std::path::PathBuf>,
 }
 
 /// `100ms`, `10s`, `2m`, `1h`, `1.5s`; a bare number is seconds (the one rule for durations,

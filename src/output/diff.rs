@@ -47,12 +47,7 @@ fn change(r: &MetricRow) -> String {
 }
 
 fn status(s: Option<Status>) -> &'static str {
-    match s {
-        Some(Status::Pass) => "PASS",
-        Some(Status::Warn) => "WARN",
-        Some(Status::Fail) => "FAIL",
-        None => "-",
-    }
+    Status::label_or_dash(s)
 }
 
 /// "FAIL under NEW: open_files (OLD: WARN)": the first line of the human outputs.

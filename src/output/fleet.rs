@@ -62,7 +62,7 @@ fn cell_text(id: &str, c: &CheckCell) -> String {
         .filter(|h| h.is_finite())
         .map(|h| format!(" ({h:.0}%)"))
         .unwrap_or_default();
-    format!("{} {required} / {limit}{head}", s.as_str().to_uppercase())
+    format!("{} {required} / {limit}{head}", s.label())
 }
 
 fn recovery(r: &BrokerRow) -> String {
@@ -84,7 +84,7 @@ pub fn verdict_line(f: &Fleet) -> String {
             None => b.host.clone(),
         })
         .collect();
-    let word = v.as_str().to_uppercase();
+    let word = v.label();
     if worst.is_empty() {
         format!("{word}: all {} brokers pass", brokers.len())
     } else {
@@ -113,10 +113,10 @@ fn header() -> Vec<String> {
 /// "FAIL (log_dirs)": the verdict names the check it comes from, so a row that fails on
 /// lost+found is not read as "three PASS columns, so what fails?".
 fn verdict_text(r: &BrokerRow) -> String {
-    let v = r.verdict.as_str().to_uppercase();
+    let v = r.verdict.label();
     match &r.worst_check {
         Some(w) => format!("{v} ({})", w.id),
-        None => v,
+        None => v.to_string(),
     }
 }
 
@@ -129,13 +129,8 @@ fn why(r: &BrokerRow) -> String {
     }
     match &r.worst_check {
         Some(w) => match &w.fix {
-            Some(fix) => format!("{} {}: fix {fix}", w.id, w.status.as_str().to_uppercase()),
-            None => format!(
-                "{} {}: {}",
-                w.id,
-                w.status.as_str().to_uppercase(),
-                w.message
-            ),
+            Some(fix) => format!("{} {}: fix {fix}", w.id, w.status.label()),
+            None => format!("{} {}: {}", w.id, w.status.label(), w.message),
         },
         None => opt(&r.top_recommendation),
     }
@@ -207,12 +202,7 @@ fn md_escape(s: &str) -> String {
 /// A PR or ticket comment: the answer (summary) first, the evidence (table) after.
 pub fn markdown(f: &Fleet) -> String {
     let mut out = String::new();
-    let verdict = f.verdict.map_or("NO READABLE REPORT", |v| match v {
-        Status::Fail => "FAIL",
-        Status::Unknown => "UNKNOWN",
-        Status::Warn => "WARN",
-        Status::Pass => "PASS",
-    });
+    let verdict = f.verdict.map_or("NO READABLE REPORT", Status::label);
     let _ = writeln!(out, "### kafka-preflight fleet check: **{verdict}**\n");
     let _ = writeln!(out, "{}\n", md_escape(&verdict_line(f)));
     let _ = writeln!(out, "{}\n", overall(f));

@@ -1,13 +1,16 @@
 //! Results -> text, and text -> stdout or a file. One [`Format`] for the results that have every
-//! format; one exporter module per result (`check/` today), as hyperfine's `export/` does.
+//! format; one exporter module per result, as hyperfine's `export/` does.
 //! Commands never print on their own: they render here and hand the text to [`emit`].
 
 pub mod check;
 pub mod diff;
 pub mod fleet;
+pub mod inspect;
+pub mod live;
 pub mod report;
 pub mod sweep;
 pub mod text;
+pub mod watch;
 
 use std::io::Write;
 use std::path::Path;
@@ -16,13 +19,13 @@ use anyhow::Context;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Human tables (colour on a terminal unless NO_COLOR is set).
+    /// For people, verdict first (colour on a terminal unless NO_COLOR is set).
     Table,
-    /// One JSON object (schema: docs/report-json.md).
+    /// One JSON object with a schema_version (docs/report-json.md).
     Json,
-    /// A pull-request comment: verdict, checks, contributors, recommendations, problems.
+    /// A pull-request or ticket comment, verdict first.
     Markdown,
-    /// One row per log dir and per topic (`kind` column), for spreadsheets.
+    /// For spreadsheets: one row per item, a `kind` column saying what the row is.
     Csv,
     /// node_exporter textfile-collector metrics (kafka_preflight_*).
     Prometheus,

@@ -96,12 +96,7 @@ pub fn row(value: u64, r: &Report) -> SweepRow {
 }
 
 fn status_str(s: Option<Status>) -> &'static str {
-    match s {
-        Some(Status::Pass) => "pass",
-        Some(Status::Warn) => "warn",
-        Some(Status::Fail) => "fail",
-        None => "-",
-    }
+    s.map_or("-", Status::as_str)
 }
 
 fn status_of(r: &SweepRow, id: CheckId) -> Option<Status> {

@@ -87,7 +87,7 @@ pub fn render(r: &Report) -> String {
     }
     for c in &r.checks {
         let mut row = Row::new("check", c.id.as_str());
-        row.set("status", name(&c.status))
+        row.set("status", c.status.as_str())
             .set("rule", name(&c.rule));
         if let Some(v) = c.required {
             row.set("required", v);

@@ -54,7 +54,7 @@ fn amount(id: CheckId, v: Option<u64>, is_limit: bool) -> String {
 
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
-    let verdict = name(&r.verdict).to_uppercase();
+    let verdict = r.verdict.label();
     let failing: Vec<String> = super::table::failures_first(r)
         .into_iter()
         .filter(|c| c.status == r.verdict && c.status != crate::verdict::Status::Pass)
@@ -103,7 +103,7 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",
-                name(&c.status).to_uppercase(),
+                c.status.label(),
                 escape(c.id.as_str()),
                 amount(c.id, c.required, false),
                 amount(c.id, c.limit, true),

@@ -51,13 +51,15 @@ pub fn status_value(s: Status) -> u8 {
     }
 }
 
-struct Metrics {
-    out: String,
+/// Metrics text being written; other results' exporters (`inspect`) write through it too, so
+/// every exporter escapes and spells values the same way.
+pub struct Metrics {
+    pub out: String,
 }
 
 impl Metrics {
     /// HELP and TYPE (gauge) of `name`, then its samples: (labels, value).
-    fn gauge(&mut self, name: &str, help: &str, samples: &[(Vec<(&str, String)>, f64)]) {
+    pub fn gauge(&mut self, name: &str, help: &str, samples: &[(Vec<(&str, String)>, f64)]) {
         if samples.is_empty() {
             return;
         }

@@ -75,7 +75,7 @@ fn clean_start(r: &Report, readable: bool, marker: bool) -> String {
 /// A status word (PASS / WARN / FAIL), in green / yellow / red when `color`.
 pub fn status_word(s: crate::verdict::Status, color: bool) -> String {
     use crate::verdict::Status;
-    let word = name(&s).to_uppercase();
+    let word = s.label().to_string();
     if !color {
         return word;
     }
@@ -310,7 +310,7 @@ pub fn render_styled(r: &Report, style: &crate::output::Style) -> String {
         let v = r.verdict;
         let _ = writeln!(out, "\nChecks: {}", status_word(v, color));
         for c in failures_first(r) {
-            let lead = format!("  [{}] {}: ", name(&c.status).to_uppercase(), c.id);
+            let lead = format!("  [{}] {}: ", c.status.label(), c.id);
             let _ = writeln!(
                 out,
                 "  [{}] {}: {}",
