@@ -205,3 +205,20 @@ fn watch_in_every_format() {
         );
     }
 }
+
+#[test]
+fn audit_in_every_format_and_the_refusals() {
+    let dir = tmp();
+    let log = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/broker-logs/4.0.0-all-truncated.log"
+    );
+    for f in ["table", "json", "markdown", "csv", "prometheus"] {
+        let text = run(dir.path(), &["audit", "--log", log, "--format", f]);
+        let text = text.replace(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures"),
+            "[FIXTURES]",
+        );
+        common::snapshot(&format!("audit_{f}"), &text);
+    }
+}

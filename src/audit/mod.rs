@@ -19,7 +19,6 @@
 
 pub mod classify;
 pub mod entries;
-pub mod render;
 pub mod starts;
 
 use std::path::Path;

@@ -1,26 +1,26 @@
-//! `audit`: a broker log -> how its last start went.
+//! `audit`: a broker log -> how its last start went: flags -> [`audit::audit_file`] ->
+//! `output::audit` -> exit code.
 
 use std::path::PathBuf;
 
-use crate::audit::{self, render};
+use crate::audit;
 use crate::exit_codes;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum AuditFormat {
-    Table,
-    Json,
-}
+use crate::output::{self, Format, Style};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit status: 0 the last start was clean, 1 it failed or truncated \
+    data, 2 the log could not be read."
+)]
 pub struct AuditArgs {
     /// The broker's log (server.log, or a file holding its stdout).
     #[arg(long, value_name = "FILE")]
     pub log: PathBuf,
-    #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
-    pub format: AuditFormat,
+    /// table for people, json for scripts, markdown for an incident ticket.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
-/// 0: started cleanly; 1: the start failed or truncated data; 2: the log could not be read.
 pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
     let a = match audit::audit_file(&args.log) {
         Ok(a) => a,
@@ -29,13 +29,8 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
             return Ok(exit_codes::TOOL_ERROR);
         }
     };
-    print!(
-        "{}",
-        match args.format {
-            AuditFormat::Table => render::table(&a),
-            AuditFormat::Json => render::json(&a),
-        }
-    );
+    let text = output::audit::render(&a, args.format, Style::for_output(None, false))?;
+    output::print(&text)?;
     Ok(if a.clean() {
         exit_codes::OK
     } else {

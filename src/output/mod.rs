@@ -2,6 +2,7 @@
 //! format; one exporter module per result, as hyperfine's `export/` does.
 //! Commands never print on their own: they render here and hand the text to [`emit`].
 
+pub mod audit;
 pub mod check;
 pub mod diff;
 pub mod fleet;
