@@ -84,7 +84,7 @@ fn a_full_disk_is_a_clean_error() {
 }
 
 #[test]
-fn plan_and_merge_survive_a_closed_stdout_too() {
+fn plan_merge_audit_and_inspect_survive_a_closed_stdout_too() {
     let dir = tree();
     let report = dir.path().join("r.json");
     let out = common::preflight()
@@ -94,7 +94,8 @@ fn plan_and_merge_survive_a_closed_stdout_too() {
         .output()
         .unwrap();
     assert!(report.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
-    let runs: [Vec<String>; 2] = [
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let runs: [Vec<String>; 4] = [
         [
             "plan",
             "--partitions",
@@ -107,6 +108,16 @@ fn plan_and_merge_survive_a_closed_stdout_too() {
         .map(String::from)
         .to_vec(),
         vec!["merge".into(), report.display().to_string()],
+        vec![
+            "audit".into(),
+            "--log".into(),
+            format!("{fixtures}/broker-logs/3.9.0-clean-started.log"),
+        ],
+        vec![
+            "inspect".into(),
+            "--proc-root".into(),
+            format!("{fixtures}/proc/host"),
+        ],
     ];
     for args in runs {
         let out = with_closed_stdout(&args);
