@@ -1,6 +1,7 @@
 //! Property: for random workloads, Kafka versions, scenarios and limits, every check that can
-//! fail is `fail` exactly when its limit is below its `required` value, and JSON, CSV and
-//! Prometheus state the same `required` and status. Limits are drawn around the need itself
+//! fail is `fail` exactly when its limit is below its `required` value, and JSON, CSV,
+//! Prometheus, the table and the markdown state the same `required` (the human outputs to the
+//! KiB they print) and status. Limits are drawn around the need itself
 //! (need - 1, need, need + 1, ...), so the boundary is hit every time, not by luck.
 
 use clap::Parser;
@@ -128,6 +129,102 @@ fn from_prometheus(r: &Report) -> Vec<(String, String, Option<u64>)> {
         .collect()
 }
 
+/// The number in the second `[...]` of a check's summary ("WHAT [current] ... [required]"),
+/// in the check's unit: bytes from "N KiB" (to the KiB), else the count.
+fn bracketed_required(summary: &str) -> Option<u64> {
+    let inner = summary.split('[').nth(2)?.split(']').next()?;
+    let text = inner.replace(',', "");
+    match text.strip_suffix(" KiB") {
+        Some(kib) => kib.trim().parse::<u64>().ok().map(|k| k * 1024),
+        None => text.trim().parse().ok(),
+    }
+}
+
+/// The three limit checks as (id, status, required) from a human output's check lines, with
+/// `required` to the resolution the text shows (KiB for virtual memory).
+fn numbered(rows: Vec<(String, String, String)>) -> Vec<(String, String, Option<u64>)> {
+    rows.into_iter()
+        .map(|(id, status, summary)| {
+            let req = ["virtual_memory", "map_areas", "open_files"]
+                .contains(&id.as_str())
+                .then(|| bracketed_required(&summary))
+                .flatten();
+            (id, status, req)
+        })
+        .collect()
+}
+
+/// The table's "Checks:" section: "  [FAIL] id: summary" with wrapped continuation lines.
+fn from_table(r: &Report) -> Vec<(String, String, Option<u64>)> {
+    let text = output::check::render(r, Format::Table);
+    let section = text.split("\nChecks: ").nth(1).expect("a Checks: section");
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    for line in section.lines().skip(1) {
+        if let Some(rest) = line.strip_prefix("  [") {
+            let (status, rest) = rest.split_once("] ").unwrap();
+            let (id, summary) = rest.split_once(": ").unwrap();
+            rows.push((id.into(), status.to_lowercase(), summary.into()));
+        } else if line.starts_with("      ") && !rows.is_empty() {
+            let last = rows.last_mut().unwrap();
+            last.2.push(' ');
+            last.2.push_str(line.trim());
+        } else {
+            break;
+        }
+    }
+    numbered(rows)
+}
+
+/// The markdown's "### Checks" table: | Status | Check | Required | Limit | Summary |.
+fn from_markdown(r: &Report) -> Vec<(String, String, Option<u64>)> {
+    let text = output::check::render(r, Format::Markdown);
+    let section = text.split("### Checks\n").nth(1).expect("a Checks table");
+    let unescape = |c: &str| {
+        c.trim()
+            .replace("\\_", "_")
+            .replace("\\[", "[")
+            .replace("\\]", "]")
+    };
+    let rows = section
+        .lines()
+        .skip(3)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let cells: Vec<String> = l.trim_matches('|').split(" | ").map(unescape).collect();
+            (cells[1].clone(), cells[0].to_lowercase(), cells[4].clone())
+        })
+        .collect();
+    numbered(rows)
+}
+
+/// The JSON's checks in the order and resolution of the human outputs: failures first, and
+/// virtual memory to the KiB the text shows (rounded up, as the check states a need).
+fn as_shown(
+    json: &[(String, String, Option<u64>)],
+    r: &Report,
+) -> Vec<(String, String, Option<u64>)> {
+    let order: Vec<&str> = output::check::table::failures_first(r)
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    let mut rows: Vec<_> = json
+        .iter()
+        .map(|(id, st, req)| {
+            let shown = ["virtual_memory", "map_areas", "open_files"].contains(&id.as_str());
+            let req = req.filter(|_| shown).map(|b| {
+                if id == "virtual_memory" {
+                    b.div_ceil(1024) * 1024
+                } else {
+                    b
+                }
+            });
+            (id.clone(), st.clone(), req)
+        })
+        .collect();
+    rows.sort_by_key(|(id, _, _)| order.iter().position(|o| o == id));
+    rows
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
@@ -178,5 +275,9 @@ proptest! {
         let json = from_json(&r);
         prop_assert_eq!(&json, &from_csv(&r));
         prop_assert_eq!(&json, &from_prometheus(&r));
+        // The human outputs state the same status and the same required number.
+        let shown = as_shown(&json, &r);
+        prop_assert_eq!(&shown, &from_table(&r));
+        prop_assert_eq!(&shown, &from_markdown(&r));
     }
 }
