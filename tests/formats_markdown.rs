@@ -75,3 +75,30 @@ fn markdown_parses_with_tables_and_a_verdict_heading() {
     assert!(md.contains("lost+found"));
     assert!(list_items >= 3);
 }
+
+/// `--explain` gives the markdown what it gives the table: each check's rationale, by check id.
+#[test]
+fn explain_adds_each_checks_rationale_to_the_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let (_, plain, _) = check(dir.path(), "markdown", &[]);
+    let (_, why, _) = check(dir.path(), "markdown", &["--explain"]);
+    let (_, json, _) = check(dir.path(), "json", &[]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(!plain.contains("\nWhy:\n"), "{plain}");
+    assert!(plain.contains("`--explain` adds why"), "{plain}");
+    assert!(why.contains("\nWhy:\n"), "{why}");
+    for c in json["checks"].as_array().unwrap() {
+        let id = c["id"].as_str().unwrap().replace('_', "\\_");
+        let item = why
+            .lines()
+            .find(|l| l.starts_with(&format!("- **{id}**: ")))
+            .unwrap_or_else(|| panic!("no rationale for {id}:\n{why}"));
+        // The rationale is the JSON's message, Markdown-escaped.
+        let message = c["message"].as_str().unwrap();
+        assert!(
+            item.replace('\\', "").ends_with(message),
+            "{item}\n{message}"
+        );
+    }
+}

@@ -133,7 +133,7 @@ fn md(s: &str) -> String {
 /// An incident-ticket comment: the verdict, then what failed and what was cut.
 pub fn markdown(a: &Audit) -> String {
     let mut s = format!(
-        "### kafka-preflight audit: **{}**\n\n{}\n\n",
+        "### kafka-preflight audit: {}: {}\n\n",
         status(a).label(),
         md(&a.summary)
     );

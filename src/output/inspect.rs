@@ -184,12 +184,8 @@ fn md(s: &str) -> String {
 fn markdown(i: &Inspected) -> String {
     let m = i.measurement;
     let rows = i.rows();
-    let mut out = format!(
-        "### kafka-preflight inspect: **{}**\n\n",
-        live::status(&rows).label()
-    );
-    // The verdict lines without the table's indentation: a Markdown list.
-    out += &crate::output::live::markdown_verdict(&i.verdict(usize::MAX));
+    let mut out = String::new();
+    out += &crate::output::live::markdown_verdict("inspect", &i.verdict(usize::MAX));
     out += &format!("{}\n\n", md(&identity(i.broker)));
     out += &live::markdown_table(&rows, "now", true);
     let idx = &m.index_mappings;

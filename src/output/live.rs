@@ -188,12 +188,15 @@ pub fn problem_lines(rows: &[Usage], width: usize) -> String {
     out
 }
 
-/// A verdict (its line, then one line per limit that is not a pass) as Markdown: the line as a
-/// paragraph, the rest as a list.
-pub fn markdown_verdict(verdict: &str) -> String {
+/// A verdict (its line, then one line per limit that is not a pass) as Markdown, in the form
+/// sweep and diff use: the verdict line in the heading, the limits as a list under it.
+pub fn markdown_verdict(command: &str, verdict: &str) -> String {
     let esc = |l: &str| l.trim_start().replace('|', "\\|");
     let mut lines = verdict.lines();
-    let mut out = format!("{}\n\n", esc(lines.next().unwrap_or_default()));
+    let mut out = format!(
+        "### kafka-preflight {command}: {}\n\n",
+        esc(lines.next().unwrap_or_default())
+    );
     let rest: Vec<String> = lines.map(|l| format!("- {}\n", esc(l))).collect();
     if !rest.is_empty() {
         out += &rest.concat();

@@ -194,8 +194,8 @@ fn sampling_lines(r: &WatchReport, width: usize) -> String {
 
 fn markdown(w: &Watched) -> String {
     let r = w.report;
-    let mut out = format!("### kafka-preflight watch: **{}**\n\n", w.status().label());
-    out += &crate::output::live::markdown_verdict(&w.verdict(usize::MAX));
+    let mut out = String::new();
+    out += &crate::output::live::markdown_verdict("watch", &w.verdict(usize::MAX));
     out += &format!("{}.\n\n", watched(r));
     out += &live::markdown_table(&w.rows(), "peak", r.limits.is_some());
     out

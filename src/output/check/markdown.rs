@@ -52,7 +52,9 @@ fn amount(id: CheckId, v: Option<u64>, is_limit: bool) -> String {
     }
 }
 
-pub fn render(r: &Report) -> String {
+/// The report as a PR comment; `explain` adds each check's rationale under the checks table
+/// (`--explain`, as the table does).
+pub fn render(r: &Report, explain: bool) -> String {
     let mut out = String::new();
     let verdict = r.verdict.label();
     let failing: Vec<String> = super::table::failures_first(r)
@@ -111,6 +113,20 @@ pub fn render(r: &Report) -> String {
             );
         }
         out.push('\n');
+        if explain {
+            let _ = writeln!(out, "Why:\n");
+            for c in super::table::failures_first(r) {
+                let _ = writeln!(
+                    out,
+                    "- **{}**: {}",
+                    escape(c.id.as_str()),
+                    escape(&c.message)
+                );
+            }
+            out.push('\n');
+        } else {
+            let _ = writeln!(out, "_`--explain` adds why each number is what it is._\n");
+        }
     }
 
     {

@@ -19,7 +19,7 @@ pub fn render_styled(report: &Report, format: Format, style: &Style) -> String {
     match format {
         Format::Table => table::render_styled(report, style),
         Format::Json => json::render(report),
-        Format::Markdown => markdown::render(report),
+        Format::Markdown => markdown::render(report, style.explain),
         Format::Csv => csv::render(report),
         Format::Prometheus => prometheus::render(report),
     }
