@@ -492,3 +492,30 @@ fn inspect_counts_equal_an_independent_count_of_the_same_maps() {
     assert_eq!(j["top_partitions"][0]["partition"], "big-0");
     assert_eq!(j["by_log_dir"].as_array().unwrap().len(), 4);
 }
+
+/// `watch --pid` of something that is not a broker (here a sleeping shell) says so before it
+/// watches, so its peaks are not read as a broker's; it still watches, since a start wrapper
+/// that has not exec'd java yet is not a broker either.
+#[test]
+fn watch_of_a_pid_that_is_not_a_broker_warns_and_still_watches() {
+    let child = Command::new("sleep").arg("30").spawn().unwrap();
+    let pid = child.id().to_string();
+    let _kill = KillOnDrop(child);
+    let o = run(&[
+        "watch",
+        "--pid",
+        &pid,
+        "--duration",
+        "300ms",
+        "--interval",
+        "50ms",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&format!("warning: pid {pid} is not a Kafka broker"))
+            && err.contains("watching it anyway"),
+        "{err}"
+    );
+    assert!(stdout(&o).starts_with("PASS: pid "), "{}", stdout(&o));
+}

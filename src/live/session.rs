@@ -73,7 +73,16 @@ pub fn run(cfg: &Settings) -> anyhow::Result<Session> {
     let started = Instant::now();
     let mut child: Option<Child> = None;
     let mut pid = match cfg.pid {
-        Some(p) => p,
+        Some(p) => {
+            // A wrong pid (a ZooKeeper, a Connect worker, the image's setup step) would be
+            // watched to the end and its peaks read as the broker's: say so up front. Not an
+            // error: a wrapper that has not exec'd java yet is legitimately not one.
+            match super::identify(&proc, p) {
+                Err(super::broker_process::NotABroker::Unreadable(_)) | Ok(_) => {}
+                Err(e) => eprintln!("kafka-preflight: warning: {e}; watching it anyway"),
+            }
+            p
+        }
         None => {
             become_subreaper();
             let c = std::process::Command::new(&cfg.command[0])
