@@ -227,3 +227,23 @@ fn kafka_19390_turns_the_truncation_into_an_aborted_start() {
     assert!(j["truncated"].as_array().unwrap().is_empty(), "{j}");
     assert_eq!(j["recovery_failed"], serde_json::json!(["rb2-2"]));
 }
+
+/// KAFKA-19390's NullPointerException aborts the start, but not always before every truncation:
+/// on this 4.4.0 run rb2-6's truncation got through first, so the aborted start left data cut on
+/// disk, which the next start (with more room) will come up without.
+#[test]
+fn an_aborted_4_4_start_can_still_have_cut_a_partition() {
+    let (code, j) = audit("4.4.0-all-npe-aborted-cut.log");
+    assert_eq!(code, 1);
+    assert_eq!(j["outcome"], "aborted");
+    let cut = j["truncated"].as_array().unwrap();
+    assert_eq!(cut.len(), 1, "{j}");
+    assert_eq!(cut[0]["partition"], "rb2-6");
+    assert_eq!(cut[0]["to_offset"], 2987);
+    assert_eq!(j["recovery_failed"], serde_json::json!(["rb2-2"]));
+    assert!(
+        j["summary"].as_str().unwrap().contains("TRUNCATED"),
+        "{}",
+        j["summary"]
+    );
+}

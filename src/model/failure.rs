@@ -54,21 +54,32 @@ pub struct MapFailure {
 
 /// Real-broker observations: (release, phase, what the broker did). A release line with an entry
 /// here reports `Observed` for that phase when the model agrees with it and the release has the
-/// same KAFKA-19390 status. i12h harness, 2026-12-01, 40 partitions all unflushed (kill -9):
-/// - 3.9.0 under ulimit -v 3766272 KiB: `Map failed` at AbstractIndex.reset <- LogSegment.recover,
-///   "Error while loading log dir": the dir went offline.
-/// - 4.0.0 under 4388864-4485120 KiB (threshold 4490240): no exception logged, one partition cut
-///   (rb0-0 3354 -> 0, rb1-7 3354 -> 3017), "Kafka Server started". Lower (3901440, 4226048) the
-///   truncation's own resize failed too: the dir went offline after the cut.
-/// - 4.0.0 clean restart under 4108288-4347904 KiB (threshold 4373504): `Map failed` at
-///   LogSegment.resizeIndexes <- LogLoader.load, "Error while loading log dir": dir offline.
-/// - 4.1.1 (KAFKA-19390), every segment unflushed, under 3834880-4347904 KiB (threshold
-///   4373504): "Found invalid offset during recovery", then NullPointerException "TimeIndex.mmap()
-///   is null" in LogSegment.truncateTo, "Encountered fatal fault: Error starting LogManager":
-///   aborted, nothing cut. Clean 4.1.1 restarts failing the active resize: dir offline.
+/// same KAFKA-19390 status. Harness runs of 2026-12-01 (scripts/rb-matrix, docs/accuracy.md), 40
+/// partitions, every segment unflushed (kill -9), ulimit -v bisected below the clean start:
+/// - 3.9.0 (3766272-4353024 KiB) and 3.9.2 (4101120-4339712 KiB): `Map failed` at
+///   AbstractIndex.reset <- LogSegment.recover, "Error while loading log dir": dir offline,
+///   nothing cut. 3.9 catches only InvalidOffsetException, with or without KAFKA-19390.
+/// - 4.0.0 (4388864-4485120, and 4395008-4400128 in the second matrix) and 4.1.0 (4421632):
+///   no exception logged, one partition cut (e.g. rb2-1 3354 -> 0), "Kafka Server started".
+///   Lower (4.0.0 3827712-4385792, 4.1.0 3876864-4199424) the truncation's own resize failed
+///   too: partitions cut, then the dir offline.
+/// - 4.0.2, 4.1.1, 4.2.1, 4.3.1, 4.4.0 (KAFKA-19390; 3834880-4365312 KiB): "Found invalid
+///   offset during recovery", then NullPointerException "MappedByteBuffer.duplicate() ... is
+///   null" in LogSegment.truncateTo, "Error starting LogManager": aborted, nothing cut. At some
+///   levels (4.2.1 at 4108288 and 4347904, 4.3.1 at 3834880 and 4365312, 4.4.0 at 4347904) a
+///   second recovery thread's `Map failed` reached LogManager first: dir offline, nothing cut
+///   either. Once (4.4.0 at 4314112) another partition's truncation got through before the NPE:
+///   the start aborted with rb2-6 already cut on disk from 3354 to 2987 records.
+/// - Clean restarts of 4.0.0 and 4.1.1 failing the active segment's resize (4108288-4347904):
+///   `Map failed` at LogSegment.resizeIndexes <- LogLoader.load: dir offline.
 const OBSERVED: &[(KafkaVersion, Phase, Consequence)] = &[
     (
         KafkaVersion::new(3, 9, 0),
+        Phase::Recovery,
+        Consequence::LogDirOffline,
+    ),
+    (
+        KafkaVersion::new(3, 9, 2),
         Phase::Recovery,
         Consequence::LogDirOffline,
     ),
@@ -78,9 +89,19 @@ const OBSERVED: &[(KafkaVersion, Phase, Consequence)] = &[
         Consequence::DataTruncated,
     ),
     (
+        KafkaVersion::new(4, 0, 2),
+        Phase::Recovery,
+        Consequence::StartAborted,
+    ),
+    (
         KafkaVersion::new(4, 0, 0),
         Phase::ActiveResize,
         Consequence::LogDirOffline,
+    ),
+    (
+        KafkaVersion::new(4, 1, 0),
+        Phase::Recovery,
+        Consequence::DataTruncated,
     ),
     (
         KafkaVersion::new(4, 1, 1),
@@ -91,6 +112,21 @@ const OBSERVED: &[(KafkaVersion, Phase, Consequence)] = &[
         KafkaVersion::new(4, 1, 1),
         Phase::ActiveResize,
         Consequence::LogDirOffline,
+    ),
+    (
+        KafkaVersion::new(4, 2, 1),
+        Phase::Recovery,
+        Consequence::StartAborted,
+    ),
+    (
+        KafkaVersion::new(4, 3, 1),
+        Phase::Recovery,
+        Consequence::StartAborted,
+    ),
+    (
+        KafkaVersion::new(4, 4, 0),
+        Phase::Recovery,
+        Consequence::StartAborted,
     ),
 ];
 
@@ -136,7 +172,7 @@ impl MapFailure {
                 "a failed map inside segment recovery makes Kafka {v} truncate that segment and delete the later unflushed ones without logging why: the broker starts with DATA MISSING (lower still, the truncation's own resize fails and the dir goes offline after the cut)"
             ),
             (Phase::Recovery, Consequence::StartAborted) => format!(
-                "a failed index resize inside segment recovery leaves Kafka {v} (KAFKA-19390) with an unmapped index, and truncating it throws a NullPointerException: the START ABORTS, nothing cut (lower still, the truncation's own resize fails and the log dir goes offline)"
+                "a failed index resize inside segment recovery leaves Kafka {v} (KAFKA-19390) with an unmapped index, and truncating it throws a NullPointerException: the START ABORTS (or, when another recovery thread's map fails first, the log dir goes offline); usually nothing is cut, but a partition whose truncation got through first stays cut on disk"
             ),
             (Phase::Recovery, _) | (Phase::ActiveResize, _) => format!(
                 "a failed map while loading takes the log dir offline in Kafka {v} (the broker halts when every dir has failed)"
@@ -201,19 +237,25 @@ mod tests {
         assert_eq!(ev("4.0.0", Phase::Recovery), Evidence::Observed);
         assert_eq!(ev("4.0.1", Phase::Recovery), Evidence::Observed);
         assert_eq!(ev("3.9.1", Phase::Recovery), Evidence::Observed);
-        // Same line, but KAFKA-19390 changes what happens: 4.1.0 is not 4.1.1.
-        assert_eq!(ev("4.1.0", Phase::Recovery), Evidence::Inferred);
+        // Same line, different KAFKA-19390 status, each seen on its own release.
+        assert_eq!(ev("4.1.0", Phase::Recovery), Evidence::Observed);
         assert_eq!(ev("4.1.1", Phase::Recovery), Evidence::Observed);
-        assert_eq!(ev("4.0.2", Phase::Recovery), Evidence::Inferred);
+        assert_eq!(ev("4.0.2", Phase::Recovery), Evidence::Observed);
+        assert_eq!(ev("3.9.2", Phase::Recovery), Evidence::Observed);
+        assert_eq!(ev("4.2.1", Phase::Recovery), Evidence::Observed);
+        assert_eq!(ev("4.4.0", Phase::Recovery), Evidence::Observed);
+        // No 3.8 broker was restarted, and no metadata log seen failing.
+        assert_eq!(ev("3.8.1", Phase::Recovery), Evidence::Inferred);
+        assert_eq!(ev("4.1.1", Phase::MetadataLog), Evidence::Inferred);
         assert_eq!(ev("4.0.0", Phase::ActiveResize), Evidence::Observed);
         assert_eq!(ev("3.9.2", Phase::ActiveResize), Evidence::Inferred);
         let r = Rules::for_version("4.0.1".parse().unwrap());
         let s = map_failure(&r, Phase::Recovery).sentence(&r);
         assert!(s.contains("4.0.1") && s.contains("DATA MISSING"), "{s}");
         assert!(s.contains("observed on a real broker"), "{s}");
-        let r = Rules::for_version("4.2.1".parse().unwrap());
+        let r = Rules::for_version("3.8.1".parse().unwrap());
         let s = map_failure(&r, Phase::Recovery).sentence(&r);
-        assert!(s.contains("START ABORTS") && s.contains("inferred"), "{s}");
+        assert!(s.contains("offline") && s.contains("inferred"), "{s}");
         let r = Rules::for_version("4.1.1".parse().unwrap());
         let s = map_failure(&r, Phase::Recovery).sentence(&r);
         assert!(s.contains("START ABORTS") && s.contains("observed"), "{s}");
