@@ -55,6 +55,10 @@ def predicted_consequence(r):
         msg = v.get("message") or ""
         if "DATA MISSING" in msg or "truncate the segment" in msg:
             return "starts, data truncated"
+        # Before "offline": the aborted start's sentence names the offline dir as the other way
+        # it can go.
+        if "START ABORTS" in msg:
+            return "start aborted"
         if "offline" in msg:
             return "log dir offline"
     return "not named"

@@ -204,6 +204,12 @@ def predict(br, a, out, ulimit_kib=None, save=True):
     cmd = [preflight_bin(), "check", "-c", str(br.config), "--kafka-version", a.version,
            "--jvm-opts", br.jvm_opts(out / "server.log"), "--cores", str(os.cpu_count()),
            "--ulimit-v", str(ulimit_kib) if ulimit_kib else "unlimited", "--format", "json", "-q"]
+    if br.zk:
+        # No metadata log holds a ZooKeeper cluster's topic configs: an operator passes what
+        # `kafka-configs --describe` says, here the one override the harness created.
+        tc = out / "topic-config.txt"
+        tc.write_text(f"rb0 segment.index.bytes={override_index_bytes(a)}\n")
+        cmd += ["--topic-config", str(tc)]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if save:
         (out / "check.json").write_text(r.stdout)
