@@ -206,3 +206,58 @@ fn every_human_output_starts_with_the_verdict() {
         );
     }
 }
+
+/// inspect, watch and audit: the verdict first and every line within COLUMNS, as check's.
+#[test]
+fn the_live_and_audit_results_start_with_the_verdict_and_fit_the_width() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let proc_root = format!("{fixtures}/proc/host");
+    let runs: Vec<Vec<String>> = vec![
+        vec!["inspect".into(), "--proc-root".into(), proc_root.clone()],
+        [
+            "watch",
+            "--pid",
+            "4242",
+            "--proc-root",
+            &proc_root,
+            "--duration",
+            "200ms",
+            "--settle",
+            "0",
+        ]
+        .map(String::from)
+        .to_vec(),
+        vec![
+            "audit".into(),
+            "--log".into(),
+            format!("{fixtures}/broker-logs/4.4.0-all-npe-aborted-cut.log"),
+        ],
+        vec![
+            "audit".into(),
+            "--log".into(),
+            format!("{fixtures}/broker-logs/3.9.0-all-dir-offline.log"),
+        ],
+    ];
+    for args in runs {
+        for width in [80usize, 60] {
+            let out = common::preflight()
+                .env("COLUMNS", width.to_string())
+                .args(&args)
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            let first = text.lines().next().unwrap_or_default();
+            assert!(
+                ["PASS: ", "WARN: ", "FAIL: "]
+                    .iter()
+                    .any(|w| first.starts_with(w)),
+                "{args:?}: {first:?}"
+            );
+            for l in text.lines() {
+                let n = l.chars().count();
+                let one_word = l.split_whitespace().count() <= 2;
+                assert!(n <= width || one_word, "{args:?}: {n} > {width}: {l:?}");
+            }
+        }
+    }
+}

@@ -111,9 +111,15 @@ def checks(r):
                         f"best {vm['best']:,} B is {off * 100:+.1f} % of VmPeak {m['vm_peak_bytes']:,} B"))
         else:
             ok = vm["best"] <= m["vm_peak_bytes"] <= vm["worst"]
-            out.append(("VmPeak in [best, worst]", ok,
-                        f"measured {m['vm_peak_bytes']:,} B, predicted [{vm['best']:,}, {vm['worst']:,}] "
-                        f"(best {off * 100:+.1f} %)"))
+            detail = (f"measured {m['vm_peak_bytes']:,} B, predicted [{vm['best']:,}, {vm['worst']:,}] "
+                      f"(best {off * 100:+.1f} %)")
+            thr = r.get("threshold_kib") if r.get("threshold_source") == "bisected" else None
+            if not ok and thr:
+                # A start needs a little more ulimit -v than its VmPeak (the map it attempts must
+                # fit): the bisected threshold is the number a limit is compared with.
+                detail += (f"; the bisected threshold is {thr * 1024:,} B, best is "
+                           f"{(vm['best'] - thr * 1024) / (thr * 1024) * 100:+.1f} % of it")
+            out.append(("VmPeak in [best, worst]", ok, detail))
     v = r.get("verdicts_at_threshold") or {}
     if r.get("threshold_source") == "bisected":
         lf = v.get("largest_failed") or {}

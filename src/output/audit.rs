@@ -47,7 +47,11 @@ pub fn table(a: &Audit, width: usize) -> String {
         0 => "no start marker: the whole file judged".to_string(),
         n => format!("start {n} of {n}, from line {}", a.start_line),
     };
-    let _ = writeln!(s, "log:     {} ({start})", a.log);
+    let _ = writeln!(
+        s,
+        "log:     {}",
+        text::wrap(&format!("{} ({start})", a.log), width, 9, 9)
+    );
     if a.skipped_bytes > 0 {
         let _ = writeln!(
             s,

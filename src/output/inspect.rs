@@ -36,7 +36,7 @@ impl Inspected<'_> {
     fn verdict(&self, width: usize) -> String {
         let rows = self.rows();
         let status = live::status(&rows);
-        let mut out = match status {
+        let first = match status {
             crate::verdict::Status::Pass => format!(
                 "PASS: {} is within its limits; {}\n",
                 self.subject(),
@@ -55,6 +55,7 @@ impl Inspected<'_> {
                 )
             }
         };
+        let mut out = live::headline(&first, width);
         out += &live::problem_lines(&rows, width);
         out
     }
@@ -121,11 +122,17 @@ fn table(i: &Inspected, width: usize) -> String {
             2,
         )
     );
-    out += &format!(
-        "Baseline without index mappings: {} virtual, {} map areas\n",
-        units::bytes(m.baseline.virtual_memory_bytes),
-        units::count(m.baseline.map_areas)
+    out += &text::wrap(
+        &format!(
+            "Baseline without index mappings: {} virtual, {} map areas",
+            units::bytes(m.baseline.virtual_memory_bytes),
+            units::count(m.baseline.map_areas)
+        ),
+        width,
+        0,
+        2,
     );
+    out += "\n";
     if !m.by_log_dir.is_empty() {
         let mut b = tabled::builder::Builder::default();
         b.push_record([

@@ -172,6 +172,11 @@ pub fn nearest(rows: &[Usage]) -> Option<String> {
         })
 }
 
+/// The verdict's first line, wrapped at `width` with a hanging indent.
+pub fn headline(line: &str, width: usize) -> String {
+    text::wrap(line.trim_end(), width, 0, 2) + "\n"
+}
+
 /// One line per limit that is not a pass, failures first: "  [WARN] map areas: 62,904 of
 /// 65,530 (vm.max_map_count), 4.0% free: raise vm.max_map_count ...", wrapped to `width`.
 pub fn problem_lines(rows: &[Usage], width: usize) -> String {

@@ -82,6 +82,16 @@ pub fn wrap_items(items: &[String], width: usize, first: usize, indent: usize) -
             out.push(' ');
             col += 1;
         }
+        if col + w > width {
+            // Longer than what is left of the line (an exception message): wrap its words.
+            let wrapped = wrap(&piece, width, col, indent);
+            col = match wrapped.rsplit_once('\n') {
+                Some((_, last)) => last.chars().count(),
+                None => col + w,
+            };
+            out.push_str(&wrapped);
+            continue;
+        }
         out.push_str(&piece);
         col += w;
     }
@@ -113,5 +123,8 @@ mod tests {
             wrap_items(&items, 24, 0, 2),
             "size 1.0 MiB, count 3,\n  bytes 0 B"
         );
+        let long = ["a".to_string(), "exception one two three four five".into()];
+        let t = wrap_items(&long, 16, 0, 2);
+        assert_eq!(t, "a,\n  exception one\n  two three four\n  five");
     }
 }

@@ -45,7 +45,7 @@ impl Watched<'_> {
         let rows = self.rows();
         let ended = r.ended.describe(r.started_by_watch);
         let near = live::status(&rows) != Status::Pass;
-        let mut out = match (r.ended.died(), near) {
+        let first = match (r.ended.died(), near) {
             (true, true) => format!(
                 "FAIL: pid {}: {ended} after {}; its peak came within {}% of a limit:\n",
                 r.pid,
@@ -71,6 +71,7 @@ impl Watched<'_> {
                 live::nearest(&rows).map_or(String::new(), |n| format!(" ({n})"))
             ),
         };
+        let mut out = live::headline(&first, width);
         out += &live::problem_lines(&rows, width);
         if r.ended.died() {
             out += &match (&r.log, &r.last_map_failed_line) {
