@@ -215,17 +215,20 @@ fn values_outside_kafkas_validators_warn_and_fall_back() {
     assert_eq!(c.topics["w"].segment_bytes, Valued::new(14, Source::File));
     let messages: Vec<&str> = c.problems.iter().map(|p| p.message.as_str()).collect();
     assert_eq!(messages.len(), 4, "{messages:#?}");
-    for (value, expected) in [
-        ("\"0\"", "from 4 to 2147483647"),
-        ("\"99999999999\"", "from 14 to 2147483647"),
-        ("\"13\"", "from 14 to 2147483647"),
-        ("\"3\"", "from 4 to 2147483647"),
+    // Each names the line the value is on, the topic and the key.
+    for (line, value, expected) in [
+        (1, "segment.index.bytes=\"0\"", "from 4 to 2147483647"),
+        (2, "segment.bytes=\"99999999999\"", "from 14 to 2147483647"),
+        (3, "segment.bytes=\"13\"", "from 14 to 2147483647"),
+        (4, "segment.index.bytes=\"3\"", "from 4 to 2147483647"),
     ] {
         assert!(
             messages
                 .iter()
-                .any(|m| m.contains(value) && m.contains(expected)),
-            "{value}: {messages:#?}"
+                .any(|m| m.starts_with(&format!("line {line}: topic "))
+                    && m.contains(value)
+                    && m.contains(expected)),
+            "line {line}, {value}: {messages:#?}"
         );
     }
 }

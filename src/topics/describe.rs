@@ -52,15 +52,18 @@ pub struct DescribedTopic {
     pub topic_id: Option<String>,
     /// key -> (value, source).
     pub entries: BTreeMap<String, (String, Source)>,
+    /// key -> the file's line its value came from, for messages about that value.
+    pub lines: BTreeMap<String, usize>,
 }
 
 impl DescribedTopic {
     /// A value with a known source is not replaced by a `file` one (e.g. kafka-topics output
     /// concatenated after kafka-configs output).
-    fn set(&mut self, key: String, value: String, source: Source) {
+    fn set(&mut self, key: String, value: String, source: Source, line: usize) {
         match self.entries.get(&key) {
             Some((_, old)) if source == Source::File && *old != Source::File => {}
             _ => {
+                self.lines.insert(key.clone(), line);
                 self.entries.insert(key, (value, source));
             }
         }
@@ -204,7 +207,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Described, TopicConfigError> {
                     }
                     "Configs" => {
                         for (k, v) in pairs(v) {
-                            t.set(k, v, Source::File);
+                            t.set(k, v, Source::File, line_no);
                         }
                     }
                     _ => {}
@@ -217,7 +220,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Described, TopicConfigError> {
             e.partitions = t.partitions.or(e.partitions);
             e.topic_id = t.topic_id.or(e.topic_id.take());
             for (k, (v, s)) in t.entries {
-                e.set(k, v, s);
+                e.set(k, v, s, line_no);
             }
             continue;
         }
@@ -245,7 +248,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Described, TopicConfigError> {
                 }
                 let t = d.topics.entry(name.to_string()).or_default();
                 for (k, v) in pairs(rest) {
-                    t.set(k, v, Source::File);
+                    t.set(k, v, Source::File, line_no);
                 }
                 block = Block::None;
                 continue;
@@ -273,7 +276,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Described, TopicConfigError> {
                     d.topics
                         .entry(name.clone())
                         .or_default()
-                        .set(key, value, source);
+                        .set(key, value, source, line_no);
                 }
                 Block::Broker(id) => {
                     // Only dynamic per-broker values belong to this level; static/default ones of
@@ -314,13 +317,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Described, TopicConfigError> {
                         .map_err(|_| err(format!("partitions={v:?} is not a number")))?,
                 );
             } else {
-                t.set(k.to_string(), v.to_string(), Source::File);
+                t.set(k.to_string(), v.to_string(), Source::File, line_no);
             }
         }
         let e = d.topics.entry(name.to_string()).or_default();
         e.partitions = t.partitions.or(e.partitions);
         for (k, (v, s)) in t.entries {
-            e.set(k, v, s);
+            e.set(k, v, s, line_no);
         }
         block = Block::None;
     }
@@ -363,7 +366,11 @@ pub(crate) fn catalog(d: &Described, path: &Path, config: &BrokerConfig) -> Topi
     for (name, t) in &d.topics {
         let level = resolve(
             name,
-            |k: &Key| t.entries.get(k.topic).map(|(v, s)| (v.as_str(), *s)),
+            |k: &Key| {
+                t.entries
+                    .get(k.topic)
+                    .map(|(v, s)| (v.as_str(), *s, t.lines.get(k.topic).copied()))
+            },
             &dynamic,
             config,
             &mut problems,

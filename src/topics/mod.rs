@@ -327,11 +327,11 @@ fn broker_candidates<'a>(
     ]
 }
 
-/// Resolves the four keys for one topic. `topic_value(key)` gives the topic-level value (and
-/// its source) if the topic has one.
+/// Resolves the four keys for one topic. `topic_value(key)` gives the topic-level value, its
+/// source and (from a file) its line, if the topic has one.
 pub(crate) fn resolve<'a>(
     name: &str,
-    topic_value: impl Fn(&Key) -> Option<(&'a str, Source)>,
+    topic_value: impl Fn(&Key) -> Option<(&'a str, Source, Option<usize>)>,
     dynamic: &DynamicBroker<'a>,
     config: &'a BrokerConfig,
     problems: &mut Vec<Problem>,
@@ -339,11 +339,14 @@ pub(crate) fn resolve<'a>(
 ) -> BrokerLevel {
     let chain = |key: &Key| {
         let mut c = Vec::new();
-        if let Some((v, source)) = topic_value(key) {
+        if let Some((v, source, line)) = topic_value(key) {
             c.push(Candidate {
                 source,
                 value: Some(v),
-                place: format!("topic {name}"),
+                place: match line {
+                    Some(l) => format!("line {l}: topic {name}"),
+                    None => format!("topic {name}"),
+                },
             });
         }
         c.extend(broker_candidates(key, dynamic, config));
@@ -431,7 +434,11 @@ pub fn from_metadata_log(dir: &Path, config: &BrokerConfig) -> TopicCatalog {
     for (name, t) in &image.topics {
         let level = resolve(
             name,
-            |k: &Key| t.configs.get(k.topic).map(|v| (v.as_str(), Source::Topic)),
+            |k: &Key| {
+                t.configs
+                    .get(k.topic)
+                    .map(|v| (v.as_str(), Source::Topic, None))
+            },
             &dynamic,
             config,
             &mut problems,
@@ -542,7 +549,11 @@ mod tests {
         let mut problems = Vec::new();
         let l = resolve(
             "t",
-            |k| topic.get(k.topic).map(|v| (v.as_str(), Source::Topic)),
+            |k| {
+                topic
+                    .get(k.topic)
+                    .map(|v| (v.as_str(), Source::Topic, None))
+            },
             &dynamic,
             &cfg,
             &mut problems,
