@@ -305,3 +305,66 @@ fn equal_verdicts_rank_by_the_tightest_limit() {
         "{out}"
     );
 }
+
+/// `--max-age`: the newest report of a broker older than allowed says nothing about it today,
+/// so it is unknown (and the merge exits 1) like an unreadable one; within the age it counts.
+#[test]
+fn max_age_turns_an_old_report_into_an_unknown_broker() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    let mut layout = incident_layout();
+    for p in &mut layout {
+        p.recovery_point_segment = Some(p.segments - 1);
+    }
+    write_log_dir(&logs, &layout, true).unwrap();
+    let (fresh, old) = (tmp.path().join("fresh.json"), tmp.path().join("old.json"));
+    assert_eq!(check(&logs, 1, "unlimited", &fresh), 0);
+    assert_eq!(check(&logs, 2, "unlimited", &old), 0);
+    edit(&fresh, |v| v["broker"]["host"] = "host-fresh".into());
+    edit(&old, |v| {
+        v["broker"]["host"] = "host-old".into();
+        v["broker"]["checked_at"] = "2026-11-01T10:00:00Z".into();
+    });
+    let (f, o) = (fresh.to_str().unwrap(), old.to_str().unwrap());
+
+    let (code, out, _) = merge(&[f, o, "--format", "json"]);
+    assert_eq!(code, 0, "no --max-age: any age counts\n{out}");
+
+    let (code, out, err) = merge(&[f, o, "--format", "json", "--max-age", "1d"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let j: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["verdict"], "unknown", "{j}");
+    let errors = j["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{j}");
+    assert!(errors[0]["file"].as_str().unwrap().ends_with("old.json"));
+    let why = errors[0]["error"].as_str().unwrap();
+    assert!(
+        why.contains("older than --max-age 1d") && why.contains("2026-11-01T10:00:00Z"),
+        "{why}"
+    );
+    assert!(
+        err.contains("old.json") && err.contains("older than --max-age"),
+        "{err}"
+    );
+    let hosts: Vec<(&str, &str)> = j["clusters"][0]["brokers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["host"].as_str().unwrap(), b["verdict"].as_str().unwrap()))
+        .collect();
+    assert!(
+        hosts.contains(&("host-old", "unknown")) && hosts.contains(&("host-fresh", "pass")),
+        "{hosts:?}"
+    );
+
+    // A report without checked_at has no age: unknown under --max-age.
+    edit(&old, |v| {
+        v["broker"].as_object_mut().unwrap().remove("checked_at");
+    });
+    let (code, out, _) = merge(&[f, o, "--format", "json", "--max-age", "30d"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("has no checked_at"), "{out}");
+    // Accepted, as unreadable reports are.
+    let (code, _, _) = merge(&[f, o, "--max-age", "30d", "--accept-unreadable"]);
+    assert_eq!(code, 0);
+}

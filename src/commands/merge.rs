@@ -22,6 +22,11 @@ pub struct MergeArgs {
     /// verdict still says UNKNOWN, never PASS; without this flag such a merge exits 1.
     #[arg(long)]
     pub accept_unreadable: bool,
+    /// Count a broker whose newest report is older than this (e.g. 6h, 2d) as unknown, as if
+    /// its report could not be read: an old report says nothing about the broker today. A report
+    /// without checked_at is unknown too. Default: any age.
+    #[arg(long, value_name = "DURATION", value_parser = crate::units::parse::duration)]
+    pub max_age: Option<std::time::Duration>,
     /// Write the answer to FILE (atomically: readers see the old file or the new one, never
     /// half of it) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -45,7 +50,11 @@ pub fn exit_code(f: &Fleet, fail_on: FailOn, accept_unreadable: bool) -> u8 {
 }
 
 pub fn run(args: MergeArgs) -> anyhow::Result<u8> {
-    let f = fleet::merge(&args.inputs, args.output.as_deref());
+    let max_age = args.max_age.map(|max| fleet::freshness::MaxAge {
+        max,
+        now: std::time::SystemTime::now(),
+    });
+    let f = fleet::merge(&args.inputs, args.output.as_deref(), max_age.as_ref());
     // Unreadable files always go to stderr too: CSV must stay parseable, and a broker whose
     // report is missing from the table is a broker nobody checked.
     for e in &f.errors {

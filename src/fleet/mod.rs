@@ -3,6 +3,7 @@
 //! so reports from newer 1.x tools still merge; a newer schema_version is refused per file.
 
 mod duplicates;
+pub mod freshness;
 /// Rendering lives with the other results in `output/`.
 pub use crate::output::fleet as render;
 mod supersede;
@@ -623,7 +624,11 @@ fn order(a: &BrokerRow, b: &BrokerRow) -> std::cmp::Ordering {
 
 /// Reads every argument and merges what could be read; what could not lands in `errors` and
 /// as an `unknown` broker.
-pub fn merge(args: &[PathBuf], written: Option<&Path>) -> Fleet {
+pub fn merge(
+    args: &[PathBuf],
+    written: Option<&Path>,
+    max_age: Option<&freshness::MaxAge>,
+) -> Fleet {
     let (files, mut errors) = expand(args, written);
     let mut rows = Vec::new();
     for f in files {
@@ -638,12 +643,24 @@ pub fn merge(args: &[PathBuf], written: Option<&Path>) -> Fleet {
             }),
         }
     }
-    from_rows(rows, errors)
+    from_rows_aged(rows, errors, max_age)
 }
 
 pub fn from_rows(rows: Vec<BrokerRow>, errors: Vec<FileError>) -> Fleet {
+    from_rows_aged(rows, errors, None)
+}
+
+/// [`from_rows`], with the newest report of each broker judged against `max_age` (after the
+/// older ones of the same broker are superseded: a fresh report makes an old one irrelevant).
+pub fn from_rows_aged(
+    rows: Vec<BrokerRow>,
+    mut errors: Vec<FileError>,
+    max_age: Option<&freshness::MaxAge>,
+) -> Fleet {
     let any_read = !rows.is_empty();
-    let (mut rows, superseded) = supersede::newest_per_broker(rows);
+    let (rows, superseded) = supersede::newest_per_broker(rows);
+    let (mut rows, stale) = freshness::split(rows, max_age);
+    errors.extend(stale);
     rows.extend(errors.iter().map(unknown_row));
     let duplicate_broker_ids = duplicates::find(&rows);
     for r in &mut rows {
