@@ -141,3 +141,69 @@ fn json_markers_and_a_zookeeper_config_bound_both_ends() {
         "{version}"
     );
 }
+
+/// `plan` and `diff` without --kafka-version judge the same way: by the most demanding release
+/// the config allows, never by the newest (which unmaps on resize and so needs least).
+#[test]
+fn plan_and_diff_without_a_version_are_judged_by_the_most_demanding_release_too() {
+    let d = tempfile::tempdir().unwrap();
+    let props = d.path().join("server.properties");
+    std::fs::write(
+        &props,
+        "process.roles=broker,controller\nnode.id=1\nlog.dirs=/plan/x\n",
+    )
+    .unwrap();
+    let new = d.path().join("new.properties");
+    std::fs::write(
+        &new,
+        "process.roles=broker,controller\nnode.id=1\nlog.dirs=/plan/x\nlog.segment.bytes=268435456\n",
+    )
+    .unwrap();
+    let plan = |extra: &[&str]| {
+        let out = common::preflight()
+            .args(["plan", "-q", "--format", "json", "--scenario", "crash"])
+            .args(["--partitions", "400", "--bytes-per-partition", "2GiB"])
+            .args([
+                "--ulimit-v",
+                "unlimited",
+                "--ulimit-n",
+                "100000",
+                "--config",
+            ])
+            .arg(&props)
+            .args(extra)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        v
+    };
+    let assumed = plan(&[]);
+    assert_eq!(
+        assumed["kafka"]["version_source"], "evidence",
+        "{:#}",
+        assumed["kafka"]
+    );
+    let newest = plan(&["--kafka-version", "4.4.0"]);
+    let oldest_kraft = plan(&["--kafka-version", "3.9.0"]);
+    assert!(vm_required(&assumed) >= vm_required(&oldest_kraft));
+    assert!(
+        vm_required(&assumed) > vm_required(&newest),
+        "assumed {} must not be the newest's {}",
+        vm_required(&assumed),
+        vm_required(&newest)
+    );
+
+    let out = common::preflight()
+        .args(["diff", "-q", "--format", "json", "--scenario", "crash"])
+        .args(["--partitions", "400", "--bytes-per-partition", "2GiB"])
+        .args(["--ulimit-v", "unlimited", "--ulimit-n", "100000"])
+        .arg(&props)
+        .arg(&new)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let text = v.to_string();
+    assert!(text.contains("\"version_source\":\"evidence\""), "{v:#}");
+}

@@ -290,8 +290,8 @@ pub fn diff(
         } else {
             s_new
         };
-        let old = super::evaluate(&o_old, &p_old, &s_old)?;
-        let new = super::evaluate(&o_new, &p_new, &s_new)?;
+        let old = super::evaluate_narrowed(&o_old, &p_old, &s_old)?;
+        let new = super::evaluate_narrowed(&o_new, &p_new, &s_new)?;
         let desc = match old_data {
             None => format!("scan of {}", dirs(&p_new.config)),
             Some(o) => format!("OLD on {o}; NEW on scan of {}", dirs(&p_new.config)),

@@ -552,22 +552,33 @@ pub fn check(o: &CheckOptions) -> anyhow::Result<Report> {
 /// rules that range allows, and keep the report of the one that needs the most (worst verdict,
 /// then the largest virtual memory, map areas and open files it requires).
 fn judge_assumed(o: &CheckOptions, mut p: Prepared) -> anyhow::Result<Report> {
-    use crate::version_evidence::{candidates, from_config, narrow};
-    let newest = kafka_version::DEFAULT_VERSION;
+    use crate::version_evidence::{candidates, from_config};
     // An eager-era candidate needs every index's size, so scan for the eagerest first.
-    let early = candidates(&from_config(&p.config), newest);
+    let early = candidates(&from_config(&p.config), kafka_version::DEFAULT_VERSION);
     if let Some(eager) = early.iter().find(|r| !r.lazy_index) {
         p.env.rules = *eager;
     }
     let s = scan(o, &p)?;
+    evaluate_narrowed(o, &p, &s)
+}
+
+/// [`evaluate`] when the release is known; else (no `--kafka-version`, no jar, no metadata
+/// log that says) every release the config and the inventory allow is judged and the one that
+/// needs the most is kept, so a missing version never means the newest (most forgiving) one.
+/// `check`, `plan` and `diff` all judge through here.
+pub fn evaluate_narrowed(o: &CheckOptions, p: &Prepared, s: &Scanned) -> anyhow::Result<Report> {
+    use crate::version_evidence::{candidates, narrow};
+    if p.env.version_source != VersionSource::Default {
+        return evaluate(o, p, s);
+    }
     let range = narrow(&p.config, &s.inventory);
     let mut best: Option<(Report, (u8, Vec<u64>))> = None;
-    for rules in candidates(&range, newest) {
+    for rules in candidates(&range, kafka_version::DEFAULT_VERSION) {
         let mut q = p.clone();
         q.env.rules = rules;
         q.env.version_source = VersionSource::Evidence;
         q.env.assumed = Some(range.clone());
-        let report = evaluate(o, &q, &s)?;
+        let report = evaluate(o, &q, s)?;
         let demand = demand(&report);
         if best.as_ref().map_or(true, |(_, d)| demand > *d) {
             best = Some((report, demand));

@@ -93,7 +93,7 @@ impl Planner {
         }
         if let (Some((p, s)), None, None) = (&self.scanned, &src.path, sweep) {
             let w = self.workload(&p.config, false)?;
-            return Ok((super::evaluate(&self.opts, p, s)?, w));
+            return Ok((super::evaluate_narrowed(&self.opts, p, s)?, w));
         }
         if src.path.is_none() && src.log_dirs.is_none() {
             src.log_dirs = Some(synthetic_dirs(self.wl.log_dirs_count.unwrap_or(1)));
@@ -125,7 +125,7 @@ impl Planner {
             config,
             env: self.env.clone(),
         };
-        Ok((super::evaluate(&self.opts, &p, &scanned)?, w))
+        Ok((super::evaluate_narrowed(&self.opts, &p, &scanned)?, w))
     }
 
     fn workload(&self, config: &BrokerConfig, crash: bool) -> anyhow::Result<Workload> {
