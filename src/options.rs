@@ -36,6 +36,9 @@ pub enum VersionChoice {
     Flag(Build),
     /// Detected from the jar names in `KAFKA_HOME/libs`.
     Home(PathBuf),
+    /// The core jar named on a class path of jar files (the gate's `$CLASSPATH` when it lists
+    /// jars, e.g. from a Maven repository, instead of `DIR/libs/*`).
+    Jar(Build),
     Default,
 }
 

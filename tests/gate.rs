@@ -332,3 +332,32 @@ fn a_unit_without_a_properties_argument_needs_config() {
         stderr(&out)
     );
 }
+
+/// A start script that puts jar files on $CLASSPATH (from a Maven repository, say) instead of
+/// `DIR/libs/*`: the gate reads the release from the core jar's name rather than judging by
+/// every release the config allows.
+#[test]
+fn the_release_comes_from_a_class_path_of_jar_files() {
+    let b = broker();
+    let out_file = b.root.join("report.json");
+    let args = [
+        "--config".to_string(),
+        b.config.display().to_string(),
+        "--skip-file".into(),
+        b.root.join("skip").display().to_string(),
+        "--output".into(),
+        out_file.display().to_string(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let m2 = "/root/.m2/repository/org/apache/kafka";
+    let cp = format!(
+        "{m2}/kafka-clients/4.1.1/kafka-clients-4.1.1.jar:{m2}/kafka_2.13/4.1.1/kafka_2.13-4.1.1.jar"
+    );
+    let out = gate(None, 100_000, &args, &[("CLASSPATH", cp.as_str())]);
+    // Whatever the verdict on this test broker's tree: the release is what is asked here.
+    assert!(out.status.code().unwrap() < 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("(Kafka 4.1.1,"), "{}", stderr(&out));
+    let k = &report(&out_file)["kafka"];
+    assert_eq!(k["version"], "4.1.1", "{k:#}");
+    assert_ne!(k["version_source"], "evidence", "{k:#}");
+}

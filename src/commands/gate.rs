@@ -114,6 +114,14 @@ fn options(args: &GateArgs) -> anyhow::Result<CheckOptions> {
     // The scan stops in time to report what it read; the rest of the budget is for the model.
     a.timeout = Some(args.timeout * 0.8);
     let mut o = CheckOptions::from_args(&a)?;
+    if matches!(o.version, crate::options::VersionChoice::Default) {
+        if let Some(v) = std::env::var("CLASSPATH")
+            .ok()
+            .and_then(|cp| gate::version_from_classpath(&cp))
+        {
+            o.version = crate::options::VersionChoice::Jar(v);
+        }
+    }
     o.limits = LimitInputs::default();
     Ok(o)
 }

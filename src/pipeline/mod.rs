@@ -104,6 +104,7 @@ pub fn environment(o: &CheckOptions) -> anyhow::Result<Environment> {
                 .map_err(|e| anyhow::anyhow!("--kafka-home: {e}"))?,
             VersionSource::LibsJar,
         ),
+        (VersionChoice::Jar(v), _) => (*v, VersionSource::LibsJar),
         (
             VersionChoice::Default,
             Some(crate::live::BrokerProcess {
