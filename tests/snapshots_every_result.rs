@@ -144,17 +144,21 @@ fn merge_in_every_format() {
     }
 }
 
+/// The /proc fixture as `proc` in `dir`, a link: the tables wrap its path, so its length must
+/// not depend on where the checkout is.
+fn proc_fixture(dir: &Path) -> &'static str {
+    std::os::unix::fs::symlink(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/proc/host"),
+        dir.join("proc"),
+    )
+    .unwrap();
+    "proc"
+}
+
 #[test]
 fn inspect_in_every_format() {
     let dir = tmp();
-    // Through a link in the temp dir: the table wraps the path, so its length must not depend
-    // on where the checkout is.
-    std::os::unix::fs::symlink(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/proc/host"),
-        dir.path().join("proc"),
-    )
-    .unwrap();
-    let root = "proc";
+    let root = proc_fixture(dir.path());
     for f in ["table", "json", "markdown", "csv", "prometheus"] {
         let text = run(dir.path(), &["inspect", "--proc-root", root, "--format", f]);
         common::snapshot(
@@ -193,14 +197,7 @@ fn redact_timing(text: &str) -> String {
 #[test]
 fn watch_in_every_format() {
     let dir = tmp();
-    // Through a link in the temp dir: the table wraps the path, so its length must not depend
-    // on where the checkout is.
-    std::os::unix::fs::symlink(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/proc/host"),
-        dir.path().join("proc"),
-    )
-    .unwrap();
-    let root = "proc";
+    let root = proc_fixture(dir.path());
     for f in ["table", "json", "markdown", "csv", "prometheus"] {
         let args = [
             "watch",
