@@ -6,7 +6,7 @@
 use crate::live::measure::{Headroom, Limits};
 use crate::output::text;
 use crate::units;
-use crate::verdict::Status;
+use crate::verdict::{CheckId, Status};
 
 /// A limit with less than this share left is a warning: a running broker that close to a limit
 /// has no room for the replaced mappings of its next (unclean) start.
@@ -20,13 +20,14 @@ pub enum Resource {
 }
 
 impl Resource {
-    /// The check id `check` uses for the same limit.
+    /// The id `check` uses for the same limit, spelled by [`CheckId`].
     pub fn id(self) -> &'static str {
         match self {
-            Resource::VirtualMemory => "virtual_memory",
-            Resource::MapAreas => "map_areas",
-            Resource::OpenFiles => "open_files",
+            Resource::VirtualMemory => CheckId::VirtualMemory,
+            Resource::MapAreas => CheckId::MapAreas,
+            Resource::OpenFiles => CheckId::OpenFiles,
         }
+        .as_str()
     }
 
     pub fn label(self) -> &'static str {
