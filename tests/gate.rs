@@ -360,4 +360,18 @@ fn the_release_comes_from_a_class_path_of_jar_files() {
     let k = &report(&out_file)["kafka"];
     assert_eq!(k["version"], "4.1.1", "{k:#}");
     assert_ne!(k["version_source"], "evidence", "{k:#}");
+
+    // kafka-run-class.sh's own form, `DIR/libs/*`: the directory's jars.
+    let libs = b.root.join("home/libs");
+    std::fs::create_dir_all(&libs).unwrap();
+    for jar in [
+        "kafka_2.13-3.9.0.jar",
+        "kafka-clients-3.9.0.jar",
+        "zstd-jni-1.5.6-4.jar",
+    ] {
+        std::fs::write(libs.join(jar), "").unwrap();
+    }
+    let cp = format!("/nope/x.jar:{}/*", libs.display());
+    let out = gate(None, 100_000, &args, &[("CLASSPATH", cp.as_str())]);
+    assert!(stderr(&out).contains("(Kafka 3.9.0,"), "{}", stderr(&out));
 }

@@ -105,19 +105,19 @@ fn options(args: &GateArgs) -> anyhow::Result<CheckOptions> {
     let mut a = CheckArgs::from_arg_matches(&cmd.get_matches_from(["gate"]))?;
     a.config = args.config.clone();
     a.kafka_version = args.kafka_version.clone();
-    a.kafka_home = args.kafka_home.clone().or_else(|| {
-        std::env::var("CLASSPATH")
-            .ok()
-            .and_then(|cp| gate::home_from_classpath(&cp))
-    });
+    a.kafka_home = args.kafka_home.clone();
     a.quiet = true;
     // The scan stops in time to report what it read; the rest of the budget is for the model.
     a.timeout = Some(args.timeout * 0.8);
     let mut o = CheckOptions::from_args(&a)?;
+    // No --kafka-home: the class path kafka-run-class.sh would extend ($CLASSPATH), read as the
+    // JVM reads it (`DIR/libs/*` expanded, or a list of jar files), as `check --pid` reads a
+    // running broker's.
     if matches!(o.version, crate::options::VersionChoice::Default) {
-        if let Some(v) = std::env::var("CLASSPATH")
+        let cwd = std::env::current_dir().unwrap_or_else(|_| "/".into());
+        if let Some((v, _)) = std::env::var("CLASSPATH")
             .ok()
-            .and_then(|cp| gate::version_from_classpath(&cp))
+            .and_then(|cp| crate::live::broker_process::version_from_classpath(&cp, &cwd))
         {
             o.version = crate::options::VersionChoice::Jar(v);
         }

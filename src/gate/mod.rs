@@ -12,7 +12,7 @@ pub mod dropin;
 pub mod escape;
 pub mod verdict_line;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -33,32 +33,6 @@ pub enum Outcome {
     TimedOut(Duration),
     /// The check could not run (unreadable config, ...).
     CouldNotCheck(String),
-}
-
-/// Where the broker's release comes from when no `--kafka-home` is given: the class path
-/// kafka-run-class.sh would extend ($CLASSPATH), whose `DIR/libs/*` entry names the home.
-pub fn home_from_classpath(classpath: &str) -> Option<PathBuf> {
-    classpath
-        .split(':')
-        .filter_map(|e| e.strip_suffix("/libs/*"))
-        .map(PathBuf::from)
-        .find(|home| home.join("libs").is_dir())
-}
-
-/// The release of a class path that lists jar files rather than `DIR/libs/*` (a start script
-/// that assembles it from a Maven repository or an image's own layout): the core jar's name
-/// (`kafka_2.13-4.1.1.jar`), else the clients jar's.
-pub fn version_from_classpath(classpath: &str) -> Option<crate::kafka_version::Build> {
-    use crate::kafka_version::{jar_version, JarKind};
-    let jars: Vec<(JarKind, crate::kafka_version::Build)> = classpath
-        .split(':')
-        .filter_map(|e| Path::new(e).file_name()?.to_str())
-        .filter_map(jar_version)
-        .collect();
-    jars.iter()
-        .find(|(k, _)| *k == JarKind::Core)
-        .or_else(|| jars.first())
-        .map(|(_, b)| *b)
 }
 
 /// Runs `check` on its own thread and waits at most `timeout` for it: a read stuck in the
@@ -113,24 +87,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_class_path_of_jars_names_its_release() {
-        let m2 = "/root/.m2/repository/org/apache/kafka";
-        let cp = format!(
-            "{m2}/kafka-clients/4.1.1/kafka-clients-4.1.1.jar:/x/scala-library-2.13.16.jar:\
-             {m2}/kafka_2.13/4.1.1/kafka_2.13-4.1.1.jar:{m2}/kafka_2.13/4.1.1/kafka_2.13-4.1.1-sources.jar"
-        );
-        assert_eq!(version_from_classpath(&cp).unwrap().to_string(), "4.1.1");
-        assert_eq!(
-            version_from_classpath("/opt/kafka/libs/kafka-clients-3.9.0.jar")
-                .unwrap()
-                .to_string(),
-            "3.9.0"
-        );
-        assert!(version_from_classpath("/opt/kafka/libs/*:/x/y.jar").is_none());
-        assert!(version_from_classpath("").is_none());
-    }
-
-    #[test]
     fn a_check_that_does_not_answer_in_time_lets_the_start_go_on() {
         let started = std::time::Instant::now();
         let outcome = run_bounded(Duration::from_millis(200), || {
@@ -141,7 +97,7 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(5));
         assert_eq!(exit_code(&outcome), crate::exit_codes::OK);
         let hatch = escape::Hatch {
-            marker: PathBuf::from("/nonexistent"),
+            marker: std::path::PathBuf::from("/nonexistent"),
             env: None,
         };
         let text = message(&outcome, Path::new("server.properties"), &hatch);
