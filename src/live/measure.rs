@@ -65,6 +65,20 @@ pub struct Headroom {
     pub open_files_percent: Option<f64>,
 }
 
+impl Headroom {
+    /// What is left of each limit when the process uses `vm` bytes, `maps` map areas and
+    /// `files` open files; the limits unknown, nothing is known to be left.
+    pub fn of(vm: u64, maps: u64, files: u64, limits: Option<&Limits>) -> Headroom {
+        Headroom {
+            virtual_memory_percent: limits
+                .and_then(|l| headroom_percent(vm, l.virtual_memory_bytes.soft)),
+            map_areas_percent: limits
+                .and_then(|l| headroom_percent(maps, Some(l.max_map_count.value))),
+            open_files_percent: limits.and_then(|l| headroom_percent(files, l.open_files.soft)),
+        }
+    }
+}
+
 pub fn headroom_percent(used: u64, limit: Option<u64>) -> Option<f64> {
     let limit = limit?;
     if limit == 0 {
@@ -191,11 +205,7 @@ pub fn measure_with(proc: &ProcFs, pid: i32) -> Result<Measurement, LiveError> {
             virtual_memory_bytes: vm_size.saturating_sub(idx.bytes),
             map_areas: map_areas.saturating_sub(idx.count),
         },
-        headroom: Headroom {
-            virtual_memory_percent: headroom_percent(vm_size, limits.virtual_memory_bytes.soft),
-            map_areas_percent: headroom_percent(map_areas, Some(limits.max_map_count.value)),
-            open_files_percent: headroom_percent(open_files, limits.open_files.soft),
-        },
+        headroom: Headroom::of(vm_size, map_areas, open_files, Some(&limits)),
         limits,
         mem_available_bytes,
         by_log_dir: summary.by_log_dir,

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use super::logtail::{LinePattern, LogTail};
-use super::measure::{headroom_percent, Headroom, Limits, SCHEMA_VERSION};
+use super::measure::{Headroom, Limits, SCHEMA_VERSION};
 use super::watch::{end_of, thread_cpu_time, End, Recording, Settle, WatchReport};
 use super::{LiveError, ProcFs, Sampler};
 
@@ -268,7 +268,6 @@ pub fn run(cfg: &Settings) -> anyhow::Result<Session> {
     };
 
     let p = rec.peaks;
-    let at_peak = |used: u64, limit: Option<u64>| headroom_percent(used, limit);
     let report = WatchReport {
         schema_version: SCHEMA_VERSION,
         pid,
@@ -281,17 +280,7 @@ pub fn run(cfg: &Settings) -> anyhow::Result<Session> {
         watched_ms,
         ended: end,
         peaks: p,
-        headroom_at_peak: Headroom {
-            virtual_memory_percent: limits
-                .as_ref()
-                .and_then(|l| at_peak(p.vm_peak_bytes, l.virtual_memory_bytes.soft)),
-            map_areas_percent: limits
-                .as_ref()
-                .and_then(|l| at_peak(p.map_areas, Some(l.max_map_count.value))),
-            open_files_percent: limits
-                .as_ref()
-                .and_then(|l| at_peak(p.open_files, l.open_files.soft)),
-        },
+        headroom_at_peak: Headroom::of(p.vm_peak_bytes, p.map_areas, p.open_files, limits.as_ref()),
         limits,
         last_map_failed_line: log.as_ref().and_then(|l| l.last_map_failed.clone()),
         still_running,
