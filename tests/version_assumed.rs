@@ -159,33 +159,47 @@ fn plan_and_diff_without_a_version_are_judged_by_the_most_demanding_release_too(
         "process.roles=broker,controller\nnode.id=1\nlog.dirs=/plan/x\nlog.segment.bytes=268435456\n",
     )
     .unwrap();
-    let plan = |extra: &[&str]| {
-        let out = common::preflight()
-            .args(["plan", "-q", "--format", "json", "--scenario", "crash"])
-            .args(["--partitions", "400", "--bytes-per-partition", "2GiB"])
-            .args([
-                "--ulimit-v",
-                "unlimited",
-                "--ulimit-n",
-                "100000",
-                "--config",
-            ])
-            .arg(&props)
-            .args(extra)
-            .output()
-            .unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-        v
+    // A plan of this workload, under `config`.
+    let workload = [
+        "-q",
+        "--format",
+        "json",
+        "--scenario",
+        "crash",
+        "--partitions",
+        "400",
+        "--bytes-per-partition",
+        "2GiB",
+        "--ulimit-v",
+        "unlimited",
+        "--ulimit-n",
+        "100000",
+    ];
+    use std::ffi::OsString;
+    let run = |args: Vec<OsString>| -> serde_json::Value {
+        let out = common::preflight().args(args).output().unwrap();
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
     };
-    let assumed = plan(&[]);
+    let with = |cmd: &str, paths: &[&std::path::Path], extra: &[&str]| {
+        let mut a: Vec<OsString> = vec![cmd.into()];
+        a.extend(workload.iter().map(OsString::from));
+        if cmd == "plan" {
+            a.push("--config".into());
+        }
+        a.extend(paths.iter().map(|p| p.as_os_str().to_owned()));
+        a.extend(extra.iter().map(OsString::from));
+        run(a)
+    };
+    let plan = |config: &std::path::Path, extra: &[&str]| with("plan", &[config], extra);
+    let assumed = plan(&props, &[]);
     assert_eq!(
         assumed["kafka"]["version_source"], "evidence",
         "{:#}",
         assumed["kafka"]
     );
-    let newest = plan(&["--kafka-version", "4.4.0"]);
-    let oldest_kraft = plan(&["--kafka-version", "3.9.0"]);
+    let newest = plan(&props, &["--kafka-version", "4.4.0"]);
+    let oldest_kraft = plan(&props, &["--kafka-version", "3.9.0"]);
     assert!(vm_required(&assumed) >= vm_required(&oldest_kraft));
     assert!(
         vm_required(&assumed) > vm_required(&newest),
@@ -194,16 +208,48 @@ fn plan_and_diff_without_a_version_are_judged_by_the_most_demanding_release_too(
         vm_required(&newest)
     );
 
+    // diff: each side is the plan of its own config, judged the same way.
+    let d = with("diff", &[&props, &new], &[]);
+    let worst = |v: &serde_json::Value| v["estimate"]["virtual_memory_bytes"]["worst"].clone();
+    let metric = d["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "virtual memory (worst)")
+        .unwrap_or_else(|| panic!("{d:#}"))
+        .clone();
+    assert_eq!(metric["old"], worst(&assumed), "{metric}");
+    assert_eq!(metric["new"], worst(&plan(&new, &[])), "{metric}");
+    assert_ne!(
+        metric["new"],
+        worst(&plan(&new, &["--kafka-version", "4.4.0"])),
+        "{metric}"
+    );
+
+    // diff on a scanned tree (no workload flags): each side as `check` judges it.
+    let (_t, tree_props) = tree();
+    let tree_new = tree_props.with_file_name("new.properties");
+    let text = std::fs::read_to_string(&tree_props).unwrap();
+    std::fs::write(&tree_new, format!("{text}log.segment.bytes=268435456\n")).unwrap();
     let out = common::preflight()
         .args(["diff", "-q", "--format", "json", "--scenario", "crash"])
-        .args(["--partitions", "400", "--bytes-per-partition", "2GiB"])
         .args(["--ulimit-v", "unlimited", "--ulimit-n", "100000"])
-        .arg(&props)
-        .arg(&new)
+        .arg(&tree_props)
+        .arg(&tree_new)
         .output()
         .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    let text = v.to_string();
-    assert!(text.contains("\"version_source\":\"evidence\""), "{v:#}");
+    let old = d["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "virtual memory (worst)")
+        .unwrap()["old"]
+        .clone();
+    assert_eq!(old, worst(&json(&tree_props, &[])), "{d:#}");
+    assert_ne!(
+        old,
+        worst(&json(&tree_props, &["--kafka-version", "4.4.0"]))
+    );
 }
