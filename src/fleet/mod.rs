@@ -643,16 +643,13 @@ pub fn merge(
             }),
         }
     }
-    from_rows_aged(rows, errors, max_age)
+    from_rows(rows, errors, max_age)
 }
 
-pub fn from_rows(rows: Vec<BrokerRow>, errors: Vec<FileError>) -> Fleet {
-    from_rows_aged(rows, errors, None)
-}
-
-/// [`from_rows`], with the newest report of each broker judged against `max_age` (after the
-/// older ones of the same broker are superseded: a fresh report makes an old one irrelevant).
-pub fn from_rows_aged(
+/// The fleet from the rows read and the inputs that could not be; with `max_age`, the newest
+/// report of each broker is also judged by its age (after the older reports of the same broker
+/// are superseded: a fresh report makes an old one irrelevant).
+pub fn from_rows(
     rows: Vec<BrokerRow>,
     mut errors: Vec<FileError>,
     max_age: Option<&freshness::MaxAge>,
@@ -751,7 +748,7 @@ mod tests {
         };
         let old = row(Path::new("old.json"), &r("2026-11-24T10:00:00Z")).unwrap();
         let new = row(Path::new("new.json"), &r("2026-11-25T10:00:00Z")).unwrap();
-        let f = from_rows(vec![new, old], Vec::new());
+        let f = from_rows(vec![new, old], Vec::new(), None);
         assert_eq!(f.clusters[0].brokers.len(), 1);
         assert_eq!(f.clusters[0].brokers[0].file, "new.json");
         assert!(f.errors.is_empty());
@@ -775,7 +772,7 @@ mod tests {
             identity(&serde_json::json!({"broker": 7})),
             InBroker::default()
         );
-        let f = from_rows(vec![pass], vec![future, corrupt]);
+        let f = from_rows(vec![pass], vec![future, corrupt], None);
         assert_eq!(f.verdict, Some(Status::Unknown));
         assert_eq!(f.errors.len(), 2);
         let c = &f.clusters[0];
@@ -795,6 +792,7 @@ mod tests {
         let none = from_rows(
             Vec::new(),
             vec![FileError::new("x.json", "not a JSON report")],
+            None,
         );
         assert_eq!(none.verdict, None, "nothing readable stays a tool error");
         assert_eq!(none.clusters[0].brokers[0].verdict, Status::Unknown);
@@ -831,7 +829,11 @@ mod tests {
             )
             .unwrap()
         };
-        let f = from_rows(vec![r("a", "c"), r("b", "c"), r("z", "other")], Vec::new());
+        let f = from_rows(
+            vec![r("a", "c"), r("b", "c"), r("z", "other")],
+            Vec::new(),
+            None,
+        );
         assert_eq!(f.verdict, Some(Status::Fail));
         assert_eq!(f.duplicate_broker_ids.len(), 1);
         let d = &f.duplicate_broker_ids[0];
